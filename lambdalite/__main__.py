@@ -1,0 +1,3 @@
+from lambdalite.cli import main
+
+main()

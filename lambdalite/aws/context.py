@@ -1,0 +1,47 @@
+"""The context of one AWS API request, handed to every provider method."""
+
+from __future__ import annotations
+
+import uuid
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from botocore.model import OperationModel
+
+    from lambdalite.aws.http import HttpRequest
+    from lambdalite.aws.specs import ServiceSpec
+
+
+@dataclass(frozen=True, slots=True)
+class Principal:
+    """Who signed the request."""
+
+    access_key_id: str
+    account_id: str
+    arn: str
+    user_id: str
+
+
+@dataclass(slots=True)
+class RequestContext:
+    """Account, region, principal and request id of one request, plus what was detected."""
+
+    request: HttpRequest
+    request_id: str = field(default_factory=lambda: str(uuid.uuid4()))
+    service: str = ""
+    spec: ServiceSpec | None = None
+    operation: OperationModel | None = None
+    protocol: str = ""
+    region: str = ""
+    principal: Principal | None = None
+
+    @property
+    def account_id(self) -> str:
+        if self.principal is None:
+            raise RuntimeError("request was not authenticated")
+        return self.principal.account_id
+
+    @property
+    def operation_name(self) -> str:
+        return self.operation.name if self.operation is not None else ""

@@ -1,0 +1,69 @@
+"""Settings: the one typed configuration object (environment ``LAMBDALITE_*`` and CLI flags)."""
+
+from __future__ import annotations
+
+import os
+from enum import StrEnum
+from pathlib import Path
+
+from pydantic import Field, field_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+from lambdalite.store import Durability
+
+
+class AuthMode(StrEnum):
+    ON = "on"
+    OFF = "off"
+
+
+def default_data_dir() -> Path:
+    """``$XDG_DATA_HOME/lambdalite``, i.e. ``~/.local/share/lambdalite`` by default."""
+    base = os.environ.get("XDG_DATA_HOME") or str(Path.home() / ".local" / "share")
+    return Path(base) / "lambdalite"
+
+
+class Settings(BaseSettings):
+    """Everything configurable about a lambdalite server.
+
+    Every field can be set as ``LAMBDALITE_<NAME>`` in the environment; ``lambdalite up`` flags
+    override the environment.
+    """
+
+    model_config = SettingsConfigDict(env_prefix="LAMBDALITE_", frozen=True)
+
+    host: str = "127.0.0.1"
+    port: int = Field(4566, ge=0, le=65535)
+    data_dir: Path = Field(default_factory=default_data_dir)
+    database: str | None = Field(
+        None, description="SQLAlchemy URL; default: a SQLite file in the data dir"
+    )
+    durability: Durability = Durability.NORMAL
+
+    auth: AuthMode = AuthMode.ON
+    access_key_id: str = "test"
+    secret_access_key: str = "test"
+    account_id: str = Field("000000000000", pattern=r"^\d{12}$")
+    region: str = Field("us-east-1", description="region of requests that do not sign one")
+
+    max_body_bytes: int = Field(128 * 1024 * 1024, gt=0)
+    max_header_bytes: int = Field(64 * 1024, gt=0)
+    body_timeout_seconds: float = Field(60.0, gt=0)
+    log_level: str = "info"
+
+    @field_validator("data_dir")
+    @classmethod
+    def _absolute(cls, value: Path) -> Path:
+        return value.expanduser().resolve()
+
+    @property
+    def database_url(self) -> str:
+        return self.database or f"sqlite:///{self.data_dir / 'lambdalite.db'}"
+
+    @property
+    def blob_dir(self) -> Path:
+        return self.data_dir / "blobs"
+
+    @property
+    def endpoint(self) -> str:
+        return f"http://{self.host}:{self.port}"

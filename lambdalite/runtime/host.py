@@ -1,0 +1,53 @@
+"""What isolation the host offers: namespaces, cgroups (v1 and v2), seccomp, privileges.
+
+Read from /proc and /sys only; nothing is changed. The sandbox (runtime/sandbox.py) later
+reports which of these it actually applies.
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+from typing import Any
+
+_NAMESPACES = ("mnt", "pid", "ipc", "uts", "net", "user", "cgroup")
+
+
+def host_features() -> dict[str, Any]:
+    return {
+        "root": os.geteuid() == 0,
+        "namespaces": [ns for ns in _NAMESPACES if Path(f"/proc/self/ns/{ns}").exists()],
+        "user_namespaces": _user_namespaces_allowed(),
+        "cgroup": cgroup_controllers(),
+        "seccomp": Path("/proc/sys/kernel/seccomp/actions_avail").exists(),
+        "no_new_privs": "NoNewPrivs" in _read("/proc/self/status"),
+    }
+
+
+def cgroup_controllers() -> dict[str, list[str]]:
+    """Controllers mounted per cgroup version, e.g. ``{"v1": ["memory", ...], "v2": [...]}``."""
+    found: dict[str, list[str]] = {"v1": [], "v2": []}
+    for line in _read("/proc/self/mountinfo").splitlines():
+        fields = line.split(" - ", 1)
+        if len(fields) != 2:
+            continue
+        mount_point = line.split()[4]
+        fstype, _, options = [*fields[1].split(), "", "", ""][:3]
+        if fstype == "cgroup2":
+            found["v2"].extend(_read(f"{mount_point}/cgroup.controllers").split())
+        elif fstype == "cgroup":
+            known = {"cpu", "cpuacct", "cpuset", "memory", "pids", "devices", "freezer", "blkio"}
+            found["v1"].extend(o for o in options.split(",") if o in known)
+    return {version: sorted(set(names)) for version, names in found.items()}
+
+
+def _user_namespaces_allowed() -> bool:
+    limit = _read("/proc/sys/user/max_user_namespaces").strip()
+    return limit not in ("", "0")
+
+
+def _read(path: str) -> str:
+    try:
+        return Path(path).read_text()
+    except OSError:
+        return ""

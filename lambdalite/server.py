@@ -1,0 +1,211 @@
+"""The ASGI application: AWS API requests to the gateway, ``/_lambdalite/...`` to the platform."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import logging
+import time
+from collections.abc import Awaitable, Callable, MutableMapping
+from dataclasses import dataclass
+from typing import Any
+
+from lambdalite import __version__
+from lambdalite.aws.credentials import StaticCredentials, root_credential
+from lambdalite.aws.dispatch import Dispatcher
+from lambdalite.aws.errors import RequestEntityTooLarge, RequestTimeout, ServiceError
+from lambdalite.aws.gateway import Authentication, Gateway
+from lambdalite.aws.http import HttpRequest, HttpResponse, headers_from_asgi
+from lambdalite.aws.specs import ServiceCatalog
+from lambdalite.config import AuthMode, Settings
+from lambdalite.runtime.host import host_features
+from lambdalite.services import SERVED_MODELS, build_providers
+from lambdalite.services.platform import Platform
+from lambdalite.store import BlobStore, Store
+
+log = logging.getLogger(__name__)
+
+Scope = MutableMapping[str, Any]
+Message = MutableMapping[str, Any]
+Receive = Callable[[], Awaitable[Message]]
+Send = Callable[[Message], Awaitable[None]]
+
+INTERNAL_PREFIX = "/_lambdalite/"
+
+
+class ClientGone(Exception):
+    """The client disconnected before its request was read whole."""
+
+
+class HeadersTooLarge(ServiceError):
+    code = "RequestHeaderFieldsTooLarge"
+    status = 431
+
+
+@dataclass(slots=True)
+class Running:
+    """What exists only while the server runs (between lifespan start and stop)."""
+
+    store: Store
+    gateway: Gateway
+    started: float
+
+
+class LambdaliteApp:
+    """The whole server as one ASGI callable."""
+
+    def __init__(self, settings: Settings, on_ready: Callable[[], None] | None = None) -> None:
+        self.settings = settings
+        self.catalog = ServiceCatalog(SERVED_MODELS)
+        self._on_ready = on_ready
+        self._running: Running | None = None
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] == "http":
+            await self._http(scope, receive, send)
+        elif scope["type"] == "lifespan":
+            await self._lifespan(receive, send)
+
+    # --- lifespan ------------------------------------------------------------------------------
+
+    async def _lifespan(self, receive: Receive, send: Send) -> None:
+        while True:
+            message = await receive()
+            if message["type"] == "lifespan.startup":
+                await self._startup_reporting(send)
+            elif message["type"] == "lifespan.shutdown":
+                await self._shutdown()
+                await send({"type": "lifespan.shutdown.complete"})
+                return
+
+    async def _startup_reporting(self, send: Send) -> None:
+        try:
+            self._running = await asyncio.to_thread(self._start)
+        except Exception as error:
+            log.exception("lambdalite failed to start")
+            await send({"type": "lifespan.startup.failed", "message": str(error)})
+            return
+        await send({"type": "lifespan.startup.complete"})
+        if self._on_ready is not None:
+            self._on_ready()
+
+    def _start(self) -> Running:
+        settings = self.settings
+        settings.data_dir.mkdir(mode=0o700, parents=True, exist_ok=True)
+        settings.data_dir.chmod(0o700)
+        store = Store.open(settings.database_url, settings.durability)
+        platform = Platform(settings, store, BlobStore(settings.blob_dir))
+        dispatcher = Dispatcher(build_providers(platform))
+        return Running(
+            store, Gateway(self.catalog, dispatcher, _authentication(settings)), time.time()
+        )
+
+    async def _shutdown(self) -> None:
+        if self._running is not None:
+            await asyncio.to_thread(self._running.store.close)
+            self._running = None
+
+    # --- http ----------------------------------------------------------------------------------
+
+    async def _http(self, scope: Scope, receive: Receive, send: Send) -> None:
+        running = self._running
+        if running is None:
+            await _send(send, HttpResponse(503, [("Content-Type", "text/plain")], b"starting\n"))
+            return
+        if scope["path"].startswith(INTERNAL_PREFIX):
+            await _send(send, self._internal(scope, running))
+            return
+        request = _request_head(scope)
+        try:
+            request.body = await self._read_body(scope, receive)
+        except ClientGone:
+            return
+        except ServiceError as error:
+            await _send(send, running.gateway.reject(request, error))
+            return
+        await _send(send, await running.gateway.handle(request))
+
+    async def _read_body(self, scope: Scope, receive: Receive) -> bytes:
+        limits = self.settings
+        if sum(len(k) + len(v) for k, v in scope["headers"]) > limits.max_header_bytes:
+            raise HeadersTooLarge(f"Request headers exceed {limits.max_header_bytes} bytes.")
+        try:
+            async with asyncio.timeout(limits.body_timeout_seconds):
+                return await _receive_body(receive, limits.max_body_bytes)
+        except TimeoutError as error:
+            raise RequestTimeout("The request body was not received in time.") from error
+
+    def _internal(self, scope: Scope, running: Running) -> HttpResponse:
+        if scope["path"] == INTERNAL_PREFIX + "health" and scope["method"] == "GET":
+            body = json.dumps(self.health(running), indent=2).encode() + b"\n"
+            return HttpResponse(200, [("Content-Type", "application/json")], body)
+        return HttpResponse(404, [("Content-Type", "application/json")], b'{"message":"Not Found"}')
+
+    def health(self, running: Running) -> dict[str, Any]:
+        settings = self.settings
+        dispatcher = running.gateway.dispatcher
+        return {
+            "status": "running",
+            "version": __version__,
+            "uptime_seconds": round(time.time() - running.started, 3),
+            "endpoint": settings.endpoint,
+            "data_dir": str(settings.data_dir),
+            "store": running.store.engine.dialect.name,
+            "auth": settings.auth.value,
+            "services": {
+                spec.name: {
+                    "enabled": spec.name in dispatcher.services,
+                    "implemented_operations": sum(
+                        dispatcher.implements(spec.name, op) for op in spec.model.operation_names
+                    ),
+                    "operations": len(spec.model.operation_names),
+                }
+                for spec in self.catalog
+            },
+            "host": host_features(),
+        }
+
+
+def _authentication(settings: Settings) -> Authentication:
+    root = root_credential(settings.access_key_id, settings.secret_access_key, settings.account_id)
+    return Authentication(
+        credentials=StaticCredentials([root]),
+        enforce=settings.auth is AuthMode.ON,
+        anonymous=root.principal,
+        default_region=settings.region,
+    )
+
+
+def _request_head(scope: Scope) -> HttpRequest:
+    raw_path: bytes | None = scope.get("raw_path")
+    path = raw_path.decode("latin-1") if raw_path else scope["path"]
+    return HttpRequest(
+        method=scope["method"],
+        path=path.split("?", 1)[0],
+        query=scope.get("query_string", b"").decode("latin-1"),
+        headers=headers_from_asgi(scope["headers"]),
+        scheme=scope.get("scheme", "http"),
+    )
+
+
+async def _receive_body(receive: Receive, limit: int) -> bytes:
+    chunks: list[bytes] = []
+    size = 0
+    while True:
+        message = await receive()
+        if message["type"] == "http.disconnect":
+            raise ClientGone
+        chunk: bytes = message.get("body", b"")
+        size += len(chunk)
+        if size > limit:
+            raise RequestEntityTooLarge(f"Request must be smaller than {limit} bytes.")
+        chunks.append(chunk)
+        if not message.get("more_body", False):
+            return b"".join(chunks)
+
+
+async def _send(send: Send, response: HttpResponse) -> None:
+    headers = [(k.encode("latin-1"), v.encode("latin-1")) for k, v in response.headers]
+    headers.append((b"content-length", str(len(response.body)).encode()))
+    await send({"type": "http.response.start", "status": response.status, "headers": headers})
+    await send({"type": "http.response.body", "body": response.body})

@@ -1,0 +1,31 @@
+"""The AWS services lambdalite serves: one provider class per service."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from lambdalite.aws.dispatch import Provider
+from lambdalite.services.platform import Platform
+from lambdalite.services.sts.provider import StsProvider
+
+#: Models loaded at start: their operations answer in the right protocol, implemented or not.
+SERVED_MODELS = (
+    "lambda",
+    "sqs",
+    "sns",
+    "sts",
+    "events",
+    "scheduler",
+    "apigatewayv2",
+    "apigateway",
+    "logs",
+    "iam",
+)
+
+PROVIDERS: dict[str, Callable[[Platform], Provider]] = {
+    "sts": StsProvider,
+}
+
+
+def build_providers(platform: Platform) -> list[Provider]:
+    return [factory(platform) for factory in PROVIDERS.values()]

@@ -1,0 +1,38 @@
+"""The live table definitions that the store's queries are written against.
+
+Migrations in `migrations/versions/` create and evolve these tables; they repeat the
+definitions instead of importing this module, so old revisions never change meaning.
+"""
+
+from __future__ import annotations
+
+from sqlalchemy import BigInteger, Column, Float, Integer, MetaData, String, Table, Text
+
+# Same constraint names as the migrations create, so autogenerate diffs stay empty.
+metadata = MetaData(naming_convention={"pk": "pk_%(table_name)s"})
+
+# Keys sort by code point on every backend: SQLite's default BINARY collation already does;
+# PostgreSQL needs "C", or a database created with a natural-language collation would
+# reorder keys ("a-b" vs "ab") and break Marker-style pagination.
+KEY_TYPE = String(1024).with_variant(String(1024, collation="C"), "postgresql")
+
+resources = Table(
+    "resources",
+    metadata,
+    Column("account", String(12), primary_key=True),
+    Column("region", String(32), primary_key=True),
+    Column("kind", String(64), primary_key=True),
+    Column("key", KEY_TYPE, primary_key=True),
+    Column("data", Text, nullable=False),
+    Column("version", Integer, nullable=False),
+    Column("created_at", Float, nullable=False),
+    Column("updated_at", Float, nullable=False),
+)
+
+blobs = Table(
+    "blobs",
+    metadata,
+    Column("sha256", String(64), primary_key=True),
+    Column("size", BigInteger, nullable=False),
+    Column("created_at", Float, nullable=False),
+)
