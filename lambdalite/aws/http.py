@@ -31,7 +31,7 @@ class HttpRequest:
     def query_pairs(self) -> list[tuple[str, str]]:
         """Decoded ``(name, value)`` pairs of the query string, in order."""
         if self._query_pairs is None:
-            self._query_pairs = parse_qsl(self.query, keep_blank_values=True)
+            self._query_pairs = parse_qsl(self.query, keep_blank_values=True) if self.query else []
         return self._query_pairs
 
     def query_value(self, name: str) -> str | None:

@@ -8,10 +8,10 @@ and the error shapes (status, sender fault, legacy query codes, message member c
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
-from xml.sax.saxutils import escape
 
 from botocore.model import ListShape, MapShape, OperationModel, Shape, StructureShape
 
@@ -233,7 +233,15 @@ def _xml_map(shape: MapShape, value: dict[str, Any], tag: str) -> str:
     return f"<{tag}>{''.join(f'<entry>{entry}</entry>' for entry in entries)}</{tag}>"
 
 
-_XML_ESCAPES = {"\r": "&#xD;", '"': "&quot;"}
+_XML_SPECIAL = re.compile(r'[&<>"\r]')
+_XML_ESCAPES = {"&": "&amp;", "<": "&lt;", ">": "&gt;", '"': "&quot;", "\r": "&#xD;"}
+
+
+def _escape(text: str) -> str:
+    """XML character data; ``\r`` as a reference, since a parser turns a raw one into ``\n``."""
+    if _XML_SPECIAL.search(text) is None:
+        return text
+    return _XML_SPECIAL.sub(lambda found: _XML_ESCAPES[found.group()], text)
 
 
 def _xml_text(shape: Shape, value: Any) -> str:
@@ -246,8 +254,7 @@ def _xml_text(shape: Shape, value: Any) -> str:
         return encode_blob(value)
     if kind in ("float", "double"):
         return str(format_float(float(value)))
-    # ``\r`` would be normalised to ``\n`` by any XML parser unless written as a reference.
-    return escape(str(value), _XML_ESCAPES)
+    return _escape(str(value))
 
 
 # --- errors ------------------------------------------------------------------------------------
@@ -318,11 +325,11 @@ def _json_error(
 def _query_error(spec: ServiceSpec | None, parts: _ErrorParts, request_id: str) -> HttpResponse:
     namespace = spec.xml_namespace if spec is not None else ""
     fault = "Sender" if parts.sender else "Receiver"
-    extra = "".join(f"<{k}>{escape(str(v))}</{k}>" for k, v in parts.fields.items())
+    extra = "".join(f"<{k}>{_escape(str(v))}</{k}>" for k, v in parts.fields.items())
     xml = (
         f'<ErrorResponse xmlns="{namespace}"><Error><Type>{fault}</Type>'
-        f"<Code>{escape(parts.code)}</Code>"
-        f"<Message>{escape(parts.message, _XML_ESCAPES)}</Message>{extra}"
+        f"<Code>{_escape(parts.code)}</Code>"
+        f"<Message>{_escape(parts.message)}</Message>{extra}"
         f"</Error><RequestId>{request_id}</RequestId></ErrorResponse>"
     )
     return _response(400, "text/xml", request_id, xml.encode("utf-8"))

@@ -15,7 +15,7 @@ from botocore.exceptions import ClientError
 
 from tests.support.server import LambdaliteServer, aws_env
 
-RECORDED = Path(__file__).resolve().parents[3] / "shared" / "reference" / "aws-recorded"
+RECORDED = Path(__file__).resolve().parents[1] / "fixtures" / "aws-recorded"
 ROLE = "arn:aws:iam::000000000000:role/lambda-role"
 
 
