@@ -13,7 +13,12 @@ from typing import Any
 from lambdalite import __version__
 from lambdalite.aws.credentials import StaticCredentials, root_credential
 from lambdalite.aws.dispatch import Dispatcher
-from lambdalite.aws.errors import RequestEntityTooLarge, RequestTimeout, ServiceError
+from lambdalite.aws.errors import (
+    HeadersTooLarge,
+    RequestEntityTooLarge,
+    RequestTimeout,
+    ServiceError,
+)
 from lambdalite.aws.gateway import Authentication, Gateway
 from lambdalite.aws.http import HttpRequest, HttpResponse, headers_from_asgi
 from lambdalite.aws.specs import ServiceCatalog
@@ -35,11 +40,6 @@ INTERNAL_PREFIX = "/_lambdalite/"
 
 class ClientGone(Exception):
     """The client disconnected before its request was read whole."""
-
-
-class HeadersTooLarge(ServiceError):
-    code = "RequestHeaderFieldsTooLarge"
-    status = 431
 
 
 @dataclass(slots=True)

@@ -126,6 +126,11 @@ class RequestEntityTooLarge(ServiceError):
     status = 413
 
 
+class HeadersTooLarge(ServiceError):
+    code = "RequestHeaderFieldsTooLarge"
+    status = 431
+
+
 class RequestTimeout(ServiceError):
     code = "RequestTimeoutException"
     query_code = "RequestTimeout"

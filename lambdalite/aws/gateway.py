@@ -26,7 +26,7 @@ from lambdalite.aws.http import HttpRequest, HttpResponse
 from lambdalite.aws.parser import parse_request
 from lambdalite.aws.serializer import serialize_error, serialize_response
 from lambdalite.aws.sigv4 import Signature, SignatureVerifier, read_signature
-from lambdalite.aws.specs import Resolved, ServiceCatalog, ServiceSpec
+from lambdalite.aws.specs import Resolved, ServiceCatalog, Unresolved
 from lambdalite.aws.validate import validate_input
 
 log = logging.getLogger(__name__)
@@ -99,16 +99,12 @@ class Gateway:
     def _resolve(self, ctx: RequestContext, signature: Signature | None) -> Resolved:
         try:
             resolved = self.catalog.resolve(ctx.request, signature.service if signature else None)
-        except ServiceError as error:
-            spec: ServiceSpec | None = getattr(error, "spec", None)
-            ctx.service = spec.name if spec else ""
-            ctx.protocol = getattr(error, "protocol", None) or (spec.protocol if spec else "")
-            ctx.spec = spec
-            raise
-        ctx.service = resolved.service.name
-        ctx.operation = resolved.operation
-        ctx.protocol = resolved.protocol
-        ctx.spec = resolved.service
+        except Unresolved as unresolved:
+            ctx.spec, ctx.protocol = unresolved.spec, unresolved.protocol
+            ctx.service = unresolved.spec.name if unresolved.spec else ""
+            raise unresolved.error from None
+        ctx.spec, ctx.protocol = resolved.service, resolved.protocol
+        ctx.service, ctx.operation = resolved.service.name, resolved.operation
         return resolved
 
     def _authenticate(

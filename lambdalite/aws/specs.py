@@ -37,6 +37,19 @@ class Resolved:
     uri_params: dict[str, str] = field(default_factory=dict)
 
 
+class Unresolved(Exception):
+    """No operation matches a request; ``error`` is the answer, in the service's protocol when
+    the candidates narrow it down to one service."""
+
+    def __init__(
+        self, error: ServiceError, candidates: list[ServiceSpec], protocol: str | None = None
+    ) -> None:
+        super().__init__(error.message)
+        self.error = error
+        self.spec = candidates[0] if len(candidates) == 1 else None
+        self.protocol = protocol or (self.spec.protocol if self.spec else "rest-json")
+
+
 class ServiceSpec:
     """One AWS service as lambdalite serves it: model, protocols and operation lookups."""
 
@@ -109,7 +122,7 @@ class ServiceCatalog:
         """Find service, operation and protocol of ``request``.
 
         ``signing_name`` comes from the SigV4 credential scope when the request is signed.
-        Raises :class:`ServiceError` (carrying ``.spec`` when the service is known).
+        Raises :class:`Unresolved` when no operation matches.
         """
         candidates = self._candidates(signing_name)
         target = request.headers.get("x-amz-target")
@@ -125,17 +138,18 @@ class ServiceCatalog:
             return list(self._specs.values())
         specs = self._by_signing.get(signing_name)
         if not specs:
-            raise RouteNotFound(f"lambdalite does not serve the AWS service '{signing_name}'.")
+            error = RouteNotFound(f"lambdalite does not serve the AWS service '{signing_name}'.")
+            raise Unresolved(error, [])
         return specs
 
     def _resolve_target(self, target: str, candidates: list[ServiceSpec]) -> Resolved:
         prefix, _, name = target.rpartition(".")
         spec = self._by_target.get(prefix)
         if spec is None or spec not in candidates:
-            raise _with_spec(UnknownOperation(f"Unknown target: {target}"), candidates)
+            raise Unresolved(UnknownOperation(f"Unknown target: {target}"), candidates)
         operation = spec.operation(name)
         if operation is None:
-            raise _with_spec(UnknownOperation(f"Unknown operation {target}"), [spec])
+            raise Unresolved(UnknownOperation(f"Unknown operation {target}"), [spec])
         return Resolved(spec, operation, "json")
 
     def _resolve_action(self, action: str, candidates: list[ServiceSpec]) -> Resolved:
@@ -145,33 +159,22 @@ class ServiceCatalog:
             if operation is not None:
                 return Resolved(spec, operation, "query")
         message = f"The action {action} is not valid for this web service."
-        raise _with_spec(UnknownOperation(message), speaking_query or candidates, "query")
+        raise Unresolved(UnknownOperation(message), speaking_query or candidates, "query")
 
     def _resolve_rest(self, request: HttpRequest, candidates: list[ServiceSpec]) -> Resolved:
         rest = [s for s in candidates if s.protocol.startswith("rest")]
         if not rest:  # an RPC service, but no X-Amz-Target nor Action was given
             if all("query" in s.protocols for s in candidates):
-                raise _with_spec(MissingAction(), candidates, "query")
-            raise _with_spec(UnknownOperation("No X-Amz-Target was given."), candidates)
+                raise Unresolved(MissingAction(), candidates, "query")
+            raise Unresolved(UnknownOperation("No X-Amz-Target was given."), candidates)
         for spec in rest:
             match = spec.router.match(request)
             if match is not None:
                 operation, uri_params = match
                 return Resolved(spec, operation, spec.protocol, uri_params)
-        raise _with_spec(
+        raise Unresolved(
             RouteNotFound(f"No operation matches {request.method} {request.path}"), candidates
         )
-
-
-def _with_spec(
-    error: ServiceError, candidates: list[ServiceSpec], protocol: str | None = None
-) -> ServiceError:
-    """Attach the service (when unambiguous) so the error is answered in its protocol."""
-    if len(candidates) == 1:
-        error.spec = candidates[0]  # type: ignore[attr-defined]
-    if protocol is not None:
-        error.protocol = protocol  # type: ignore[attr-defined]
-    return error
 
 
 def _query_action(request: HttpRequest) -> str | None:
