@@ -7,7 +7,7 @@ botocore's own serializers in the round-trip tests).
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from urllib.parse import parse_qsl
+from urllib.parse import unquote_plus
 
 
 @dataclass(slots=True)
@@ -31,7 +31,7 @@ class HttpRequest:
     def query_pairs(self) -> list[tuple[str, str]]:
         """Decoded ``(name, value)`` pairs of the query string, in order."""
         if self._query_pairs is None:
-            self._query_pairs = parse_qsl(self.query, keep_blank_values=True) if self.query else []
+            self._query_pairs = parse_pairs(self.query)
         return self._query_pairs
 
     def query_value(self, name: str) -> str | None:
@@ -46,8 +46,7 @@ class HttpRequest:
         if self._form is None:
             form = dict(self.query_pairs)
             if self.body:
-                text = self.body.decode("utf-8", "replace")
-                form.update(parse_qsl(text, keep_blank_values=True))
+                form.update(parse_pairs(self.body.decode("utf-8", "replace")))
             self._form = form
         return self._form
 
@@ -68,6 +67,23 @@ class HttpResponse:
             if key.lower() == lowered:
                 return value
         return None
+
+
+def parse_pairs(text: str) -> list[tuple[str, str]]:
+    """``a=1&b=x%20y`` -> ``[("a", "1"), ("b", "x y")]``, as ``parse_qsl(keep_blank_values=True)``.
+
+    Written out because ``parse_qsl`` costs several microseconds even for a short string, and
+    every query-protocol request goes through here.
+    """
+    pairs = []
+    for part in text.split("&"):
+        if not part:
+            continue
+        name, _, value = part.partition("=")
+        if "%" in part or "+" in part:
+            name, value = unquote_plus(name), unquote_plus(value)
+        pairs.append((name, value))
+    return pairs
 
 
 def headers_from_asgi(raw: list[tuple[bytes, bytes]]) -> dict[str, str]:

@@ -115,9 +115,6 @@ class ServiceCatalog:
     def __getitem__(self, name: str) -> ServiceSpec:
         return self._specs[name]
 
-    def signing_names(self) -> frozenset[str]:
-        return frozenset(self._by_signing)
-
     def resolve(self, request: HttpRequest, signing_name: str | None) -> Resolved:
         """Find service, operation and protocol of ``request``.
 
