@@ -18,6 +18,7 @@ from botocore.model import ListShape, MapShape, Shape, StructureShape
 from lambdalite.aws.errors import ValidationException
 
 _NOT_NULL = "Member must not be null"
+_NUMBERS = ("integer", "long", "float", "double")
 
 
 def validate_input(shape: StructureShape | None, params: dict[str, Any]) -> None:
@@ -97,7 +98,7 @@ def scalar_violations(shape: Shape, value: Any) -> list[str]:
         violations.append(f"Member must satisfy enum value set: [{', '.join(enum)}]")
     if shape.type_name in ("string", "blob"):
         violations.extend(_length_violations(shape, len(value)))
-    elif shape.type_name in ("integer", "long", "float", "double"):
+    elif shape.type_name in _NUMBERS:
         violations.extend(_range_violations(shape, value))
     pattern = metadata.get("pattern")
     if pattern and isinstance(value, str) and not _matches(pattern, value):
@@ -106,27 +107,26 @@ def scalar_violations(shape: Shape, value: Any) -> list[str]:
 
 
 def _length_violations(shape: Shape, length: int) -> list[str]:
-    metadata = shape.metadata
-    violations = []
-    if "max" in metadata and length > metadata["max"]:
-        violations.append(f"Member must have length less than or equal to {metadata['max']}")
-    if "min" in metadata and length < metadata["min"]:
-        violations.append(f"Member must have length greater than or equal to {metadata['min']}")
-    return violations
+    return _bound_violations(shape, length, "length")
 
 
 def _range_violations(shape: Shape, number: float) -> list[str]:
+    return _bound_violations(shape, number, "value")
+
+
+def _bound_violations(shape: Shape, measured: float, measure: str) -> list[str]:
+    """``min``/``max`` of a shape: a length for strings, blobs and collections, else a value."""
     metadata = shape.metadata
     violations = []
-    if "max" in metadata and number > metadata["max"]:
-        violations.append(
-            f"Member must have value less than or equal to {_number(metadata['max'])}"
-        )
-    if "min" in metadata and number < metadata["min"]:
-        violations.append(
-            f"Member must have value greater than or equal to {_number(metadata['min'])}"
-        )
+    if "max" in metadata and measured > metadata["max"]:
+        violations.append(_bound(measure, "less", metadata["max"]))
+    if "min" in metadata and measured < metadata["min"]:
+        violations.append(_bound(measure, "greater", metadata["min"]))
     return violations
+
+
+def _bound(measure: str, direction: str, limit: float) -> str:
+    return f"Member must have {measure} {direction} than or equal to {_number(limit)}"
 
 
 def _folded(shape: Shape, *, not_null: bool = True) -> str:
@@ -140,13 +140,11 @@ def _folded(shape: Shape, *, not_null: bool = True) -> str:
     parts = []
     if metadata.get("enum"):
         parts.append(f"Member must satisfy enum value set: [{', '.join(metadata['enum'])}]")
-    measure = "value" if shape.type_name in ("integer", "long", "float", "double") else "length"
+    measure = "value" if shape.type_name in _NUMBERS else "length"
     if "max" in metadata:
-        parts.append(f"Member must have {measure} less than or equal to {_number(metadata['max'])}")
+        parts.append(_bound(measure, "less", metadata["max"]))
     if "min" in metadata:
-        parts.append(
-            f"Member must have {measure} greater than or equal to {_number(metadata['min'])}"
-        )
+        parts.append(_bound(measure, "greater", metadata["min"]))
     if metadata.get("pattern"):
         parts.append(f"Member must satisfy regular expression pattern: {metadata['pattern']}")
     if not_null:
