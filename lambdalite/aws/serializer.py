@@ -32,6 +32,8 @@ def serialize_response(
     request_id: str,
 ) -> HttpResponse:
     """The HTTP response AWS would send for ``output`` of ``operation``."""
+    if operation.has_event_stream_output:
+        raise EventStreamNotImplemented()
     if protocol == "query":
         return _query_response(spec, operation, output, request_id)
     if protocol == "json":
@@ -172,6 +174,17 @@ def _write_payload(response: HttpResponse, member: Shape, value: Any) -> None:
             response.body = value.encode("utf-8") if isinstance(value, str) else bytes(value)
         return
     response.body = b"{}" if value is None else _json_document(member, value)
+
+
+class EventStreamNotImplemented(ServiceError):
+    """Event-stream responses (InvokeWithResponseStream, StartLiveTail) need their own encoder."""
+
+    code = "NotImplemented"
+    status = 501
+    sender_fault = False
+
+    def __init__(self) -> None:
+        super().__init__("Event-stream responses are not implemented by lambdalite yet.")
 
 
 # --- query (XML) -------------------------------------------------------------------------------

@@ -21,7 +21,7 @@ from hypothesis import strategies as st
 
 from lambdalite.aws.errors import ServiceError
 from lambdalite.aws.parser import parse_request
-from lambdalite.aws.serializer import serialize_error, serialize_response
+from lambdalite.aws.serializer import EventStreamNotImplemented, serialize_error, serialize_response
 from lambdalite.aws.specs import ServiceCatalog, ServiceSpec
 from lambdalite.services import SERVED_MODELS
 from tests.aws.strategies import input_params, output_params
@@ -76,7 +76,9 @@ def _drop_absent_payload(shape: StructureShape | None, parsed: dict[str, Any], s
 def test_response_round_trip(spec: ServiceSpec, protocol: str, name: str, data: st.DataObject) -> None:
     operation = spec.model.operation_model(name)
     if _has_event_stream(operation.output_shape):
-        pytest.skip("event-stream responses are written by the streaming invoke, not this serializer")
+        with pytest.raises(EventStreamNotImplemented):  # loudly, until the event-stream encoder exists
+            serialize_response(protocol, spec, operation, {}, "request-1")
+        return
     output = data.draw(output_params(operation, protocol))
     response = serialize_response(protocol, spec, operation, output, "request-1")
 
