@@ -115,12 +115,7 @@ class Repository:
 
     async def get(self, scope: Scope, key: str) -> Record | None:
         """The record at `key`, or None."""
-
-        def job(conn: Connection) -> Record | None:
-            row = conn.execute(_GET, self._pk(scope, key)).first()
-            return None if row is None else _record(row)
-
-        return await self._store.read(job)
+        return await self._store.read(lambda conn: self.get_in(conn, scope, key))
 
     async def put(
         self,
@@ -139,46 +134,20 @@ class Repository:
         # Encoded here, not in the writer: a bad value fails its own caller only, and a dict
         # the caller mutates after this call cannot change what gets stored.
         text = _encode(data)
-        now = self._clock()
-
-        def job(conn: Connection) -> tuple[int, float]:
-            params = self._pk(scope, key)
-            insert = _INSERT[conn.dialect.name]
-            while True:
-                current = conn.execute(_LOCK_VERSION, params).first()
-                if current is not None:
-                    break
-                if expect_version is not None:
-                    raise ConflictError(self._kind, key, expected=expect_version, actual=None)
-                if conn.execute(insert, {**params, "p_data": text, "p_now": now}).rowcount:
-                    return 1, now
-                # Another process created the key meanwhile: now there is a row to lock.
-            version, created_at = current
-            if create_only or (expect_version is not None and expect_version != version):
-                raise ConflictError(self._kind, key, expected=expect_version, actual=version)
-            conn.execute(_UPDATE, {**params, "p_data": text, "p_now": now})
-            return version + 1, created_at
-
-        version, created_at = await self._store.write(job)
-        return Record(key, _decode(text), version, created_at, now)
+        return await self._store.write(
+            lambda conn: self._put_text(
+                conn, scope, key, text, expect_version=expect_version, create_only=create_only
+            )
+        )
 
     async def delete(self, scope: Scope, key: str, *, expect_version: int | None = None) -> bool:
         """Remove the record at `key`; False if there was none.
 
         With `expect_version`, an existing record at another version raises ConflictError.
         """
-
-        def job(conn: Connection) -> bool:
-            params = self._pk(scope, key)
-            if expect_version is not None:
-                current = conn.execute(_LOCK_VERSION, params).first()
-                if current is not None and current.version != expect_version:
-                    raise ConflictError(
-                        self._kind, key, expected=expect_version, actual=current.version
-                    )
-            return conn.execute(_DELETE, params).rowcount > 0
-
-        return await self._store.write(job)
+        return await self._store.write(
+            lambda conn: self.delete_in(conn, scope, key, expect_version=expect_version)
+        )
 
     async def count(self, scope: Scope, prefix: str = "") -> int:
         """How many records have a key starting with `prefix`."""
@@ -202,15 +171,85 @@ class Repository:
 
         Feed the last key of a page back as `after` to get the next page.
         """
+        return await self._store.read(
+            lambda conn: self.list_in(conn, scope, prefix=prefix, after=after, limit=limit)
+        )
 
-        def job(conn: Connection) -> builtins.list[Record]:
-            query = _SELECT_RECORDS.where(_IN_SCOPE, *_prefix_filter(prefix))
-            if after is not None:
-                query = query.where(resources.c.key > after)
-            query = query.order_by(resources.c.key).limit(limit)
-            return [_record(row) for row in conn.execute(query, self._scope(scope))]
+    # The same operations on a connection the caller holds: several of them, on records of
+    # several kinds, then commit or fail together inside one `Store.write` job.
 
-        return await self._store.read(job)
+    def get_in(self, conn: Connection, scope: Scope, key: str) -> Record | None:
+        row = conn.execute(_GET, self._pk(scope, key)).first()
+        return None if row is None else _record(row)
+
+    def put_in(
+        self,
+        conn: Connection,
+        scope: Scope,
+        key: str,
+        data: dict[str, Any],
+        *,
+        expect_version: int | None = None,
+        create_only: bool = False,
+    ) -> Record:
+        return self._put_text(
+            conn, scope, key, _encode(data), expect_version=expect_version, create_only=create_only
+        )
+
+    def delete_in(
+        self, conn: Connection, scope: Scope, key: str, *, expect_version: int | None = None
+    ) -> bool:
+        params = self._pk(scope, key)
+        if expect_version is not None:
+            current = conn.execute(_LOCK_VERSION, params).first()
+            if current is not None and current.version != expect_version:
+                raise ConflictError(
+                    self._kind, key, expected=expect_version, actual=current.version
+                )
+        return conn.execute(_DELETE, params).rowcount > 0
+
+    def list_in(
+        self,
+        conn: Connection,
+        scope: Scope,
+        *,
+        prefix: str = "",
+        after: str | None = None,
+        limit: int | None = None,
+    ) -> builtins.list[Record]:
+        query = _SELECT_RECORDS.where(_IN_SCOPE, *_prefix_filter(prefix))
+        if after is not None:
+            query = query.where(resources.c.key > after)
+        query = query.order_by(resources.c.key).limit(limit)
+        return [_record(row) for row in conn.execute(query, self._scope(scope))]
+
+    def _put_text(
+        self,
+        conn: Connection,
+        scope: Scope,
+        key: str,
+        text: str,
+        *,
+        expect_version: int | None,
+        create_only: bool,
+    ) -> Record:
+        now = self._clock()
+        params = self._pk(scope, key)
+        insert = _INSERT[conn.dialect.name]
+        while True:
+            current = conn.execute(_LOCK_VERSION, params).first()
+            if current is not None:
+                break
+            if expect_version is not None:
+                raise ConflictError(self._kind, key, expected=expect_version, actual=None)
+            if conn.execute(insert, {**params, "p_data": text, "p_now": now}).rowcount:
+                return Record(key, _decode(text), 1, now, now)
+            # Another process created the key meanwhile: now there is a row to lock.
+        version, created_at = current
+        if create_only or (expect_version is not None and expect_version != version):
+            raise ConflictError(self._kind, key, expected=expect_version, actual=version)
+        conn.execute(_UPDATE, {**params, "p_data": text, "p_now": now})
+        return Record(key, _decode(text), version + 1, created_at, now)
 
     def _scope(self, scope: Scope) -> dict[str, Any]:
         return {"p_account": scope.account, "p_region": scope.region, "p_kind": self._kind}
