@@ -119,14 +119,16 @@ def _bound_violations(shape: Shape, measured: float, measure: str) -> list[str]:
     metadata = shape.metadata
     violations = []
     if "max" in metadata and measured > metadata["max"]:
-        violations.append(_bound(measure, "less", metadata["max"]))
+        violations.append(_bound(shape, measure, "less", metadata["max"]))
     if "min" in metadata and measured < metadata["min"]:
-        violations.append(_bound(measure, "greater", metadata["min"]))
+        violations.append(_bound(shape, measure, "greater", metadata["min"]))
     return violations
 
 
-def _bound(measure: str, direction: str, limit: float) -> str:
-    return f"Member must have {measure} {direction} than or equal to {_number(limit)}"
+def _bound(shape: Shape, measure: str, direction: str, limit: float) -> str:
+    # Java prints a bound in the shape's own type: 900 for an integer, 1.0 for a double.
+    shown = float(limit) if shape.type_name in ("float", "double") else int(limit)
+    return f"Member must have {measure} {direction} than or equal to {shown}"
 
 
 def _folded(shape: Shape, *, not_null: bool = True) -> str:
@@ -142,9 +144,9 @@ def _folded(shape: Shape, *, not_null: bool = True) -> str:
         parts.append(f"Member must satisfy enum value set: [{', '.join(metadata['enum'])}]")
     measure = "value" if shape.type_name in _NUMBERS else "length"
     if "max" in metadata:
-        parts.append(_bound(measure, "less", metadata["max"]))
+        parts.append(_bound(shape, measure, "less", metadata["max"]))
     if "min" in metadata:
-        parts.append(_bound(measure, "greater", metadata["min"]))
+        parts.append(_bound(shape, measure, "greater", metadata["min"]))
     if metadata.get("pattern"):
         parts.append(f"Member must satisfy regular expression pattern: {metadata['pattern']}")
     if not_null:
@@ -169,10 +171,6 @@ def _render(value: Any) -> str:
     if value is None:
         return "null"
     return str(value)
-
-
-def _number(value: float) -> str:
-    return str(int(value)) if float(value).is_integer() else str(value)
 
 
 def _camel(name: str) -> str:

@@ -48,3 +48,13 @@ def test_list_of_structures_reports_member_paths() -> None:
 
 def test_valid_input_passes() -> None:
     validate_input(LAMBDA.operation_model("GetFunction").input_shape, {"FunctionName": "my-function", "Qualifier": "$LATEST"})
+
+
+def test_double_bounds_print_as_doubles_as_recorded() -> None:
+    """11_alias_errors: routing weights are doubles, and AWS prints their bounds as 1.0 / 0.0."""
+    message = errors("CreateAlias", {"FunctionName": "f", "Name": "a", "FunctionVersion": "1", "RoutingConfig": {"AdditionalVersionWeights": {"2": 2.0}}})
+    assert message == (
+        "1 validation error detected: Value '{2=2.0}' at 'routingConfig.additionalVersionWeights' failed to "
+        "satisfy constraint: Map value must satisfy constraint: [Member must have value less than or equal to 1.0, "
+        "Member must have value greater than or equal to 0.0, Member must not be null]"
+    )
