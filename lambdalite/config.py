@@ -46,6 +46,11 @@ class Settings(BaseSettings):
     account_id: str = Field("000000000000", pattern=r"^\d{12}$")
     region: str = Field("us-east-1", description="region of requests that do not sign one")
 
+    lambda_concurrency_limit: int = Field(1000, ge=100, description="the account's concurrency")
+    lambda_state_transition_seconds: float = Field(
+        0.0, ge=0, description="least time a function stays Pending/InProgress (AWS: ~1 s)"
+    )
+
     max_body_bytes: int = Field(128 * 1024 * 1024, gt=0)
     max_header_bytes: int = Field(64 * 1024, gt=0)
     body_timeout_seconds: float = Field(60.0, gt=0)

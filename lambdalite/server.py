@@ -20,9 +20,10 @@ from lambdalite.aws.errors import (
     ServiceError,
 )
 from lambdalite.aws.gateway import Authentication, Gateway
-from lambdalite.aws.http import HttpRequest, HttpResponse, headers_from_asgi
+from lambdalite.aws.http import HttpRequest, HttpResponse, headers_from_asgi, parse_pairs
 from lambdalite.aws.specs import ServiceCatalog
 from lambdalite.config import AuthMode, Settings
+from lambdalite.links import CODE_PREFIX, Links
 from lambdalite.runtime.host import host_features
 from lambdalite.services import SERVED_MODELS, build_providers
 from lambdalite.services.platform import Platform
@@ -46,9 +47,13 @@ class ClientGone(Exception):
 class Running:
     """What exists only while the server runs (between lifespan start and stop)."""
 
-    store: Store
+    platform: Platform
     gateway: Gateway
     started: float
+
+    @property
+    def store(self) -> Store:
+        return self.platform.store
 
 
 class LambdaliteApp:
@@ -81,6 +86,8 @@ class LambdaliteApp:
     async def _startup_reporting(self, send: Send) -> None:
         try:
             self._running = await asyncio.to_thread(self._start)
+            for provider in self._running.gateway.dispatcher.providers:
+                await provider.start()
         except Exception as error:
             log.exception("lambdalite failed to start")
             await send({"type": "lifespan.startup.failed", "message": str(error)})
@@ -94,14 +101,17 @@ class LambdaliteApp:
         settings.data_dir.mkdir(mode=0o700, parents=True, exist_ok=True)
         settings.data_dir.chmod(0o700)
         store = Store.open(settings.database_url, settings.durability)
-        platform = Platform(settings, store, BlobStore(settings.blob_dir))
-        dispatcher = Dispatcher(build_providers(platform))
-        return Running(
-            store, Gateway(self.catalog, dispatcher, _authentication(settings)), time.time()
+        platform = Platform(
+            settings, store, BlobStore(settings.blob_dir), Links.for_data_dir(settings.data_dir)
         )
+        dispatcher = Dispatcher(build_providers(platform))
+        gateway = Gateway(self.catalog, dispatcher, _authentication(settings))
+        return Running(platform, gateway, time.time())
 
     async def _shutdown(self) -> None:
         if self._running is not None:
+            for provider in self._running.gateway.dispatcher.providers:
+                await provider.stop()
             await asyncio.to_thread(self._running.store.close)
             self._running = None
 
@@ -113,7 +123,7 @@ class LambdaliteApp:
             await _send(send, HttpResponse(503, [("Content-Type", "text/plain")], b"starting\n"))
             return
         if scope["path"].startswith(INTERNAL_PREFIX):
-            await _send(send, self._internal(scope, running))
+            await _send(send, await self._internal(scope, running))
             return
         request = _request_head(scope)
         try:
@@ -135,11 +145,16 @@ class LambdaliteApp:
         except TimeoutError as error:
             raise RequestTimeout("The request body was not received in time.") from error
 
-    def _internal(self, scope: Scope, running: Running) -> HttpResponse:
-        if scope["path"] == INTERNAL_PREFIX + "health" and scope["method"] == "GET":
+    async def _internal(self, scope: Scope, running: Running) -> HttpResponse:
+        path = scope["path"]
+        if scope["method"] != "GET":
+            return _plain(405, "Method Not Allowed")
+        if path == INTERNAL_PREFIX + "health":
             body = json.dumps(self.health(running), indent=2).encode() + b"\n"
             return HttpResponse(200, [("Content-Type", "application/json")], body)
-        return HttpResponse(404, [("Content-Type", "application/json")], b'{"message":"Not Found"}')
+        if path.startswith(CODE_PREFIX):
+            return await _code_download(running.platform, path[len(CODE_PREFIX) :], scope)
+        return _plain(404, "Not Found")
 
     def health(self, running: Running) -> dict[str, Any]:
         settings = self.settings
@@ -164,6 +179,23 @@ class LambdaliteApp:
             },
             "host": host_features(),
         }
+
+
+async def _code_download(platform: Platform, sha256_hex: str, scope: Scope) -> HttpResponse:
+    """A deployment package, for a URL that GetFunction signed (expired or forged: 403)."""
+    query = dict(parse_pairs(scope.get("query_string", b"").decode("latin-1")))
+    signature_ok = platform.links.valid(
+        sha256_hex, query.get("Expires", ""), query.get("Signature", "")
+    )
+    if not signature_ok or not platform.blobs.exists(sha256_hex):
+        return _plain(403, "Access Denied")
+    body = await asyncio.to_thread(platform.blobs.get, sha256_hex)
+    return HttpResponse(200, [("Content-Type", "application/zip")], body)
+
+
+def _plain(status: int, message: str) -> HttpResponse:
+    body = json.dumps({"message": message}).encode()
+    return HttpResponse(status, [("Content-Type", "application/json")], body)
 
 
 def _authentication(settings: Settings) -> Authentication:

@@ -24,6 +24,15 @@ class Provider:
     """
 
     service: ClassVar[str]
+    #: Per operation, top-level members whose model constraints the provider checks itself
+    #: because AWS answers a service-specific error for them.
+    unvalidated: ClassVar[dict[str, frozenset[str]]] = {}
+
+    async def start(self) -> None:
+        """Called once the store is open, before the first request (resume background work)."""
+
+    async def stop(self) -> None:
+        """Called at shutdown, before the store closes."""
 
 
 class Dispatcher:
@@ -36,6 +45,14 @@ class Dispatcher:
     @property
     def services(self) -> list[str]:
         return sorted(self._providers)
+
+    @property
+    def providers(self) -> list[Provider]:
+        return list(self._providers.values())
+
+    def unvalidated(self, service: str, operation: str) -> frozenset[str]:
+        provider = self._providers.get(service)
+        return provider.unvalidated.get(operation, frozenset()) if provider else frozenset()
 
     def implements(self, service: str, operation: str) -> bool:
         return self._handler(service, operation) is not None

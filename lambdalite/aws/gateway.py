@@ -90,7 +90,8 @@ class Gateway:
         ctx.principal = self._authenticate(ctx, signature, resolved)
         operation = resolved.operation
         params = parse_request(resolved.protocol, operation, ctx.request, resolved.uri_params)
-        validate_input(operation.input_shape, params)
+        skip = self.dispatcher.unvalidated(ctx.service, operation.name)
+        validate_input(operation.input_shape, params, skip)
         output = await self.dispatcher.dispatch(ctx, params)
         return serialize_response(
             resolved.protocol, resolved.service, operation, output, ctx.request_id

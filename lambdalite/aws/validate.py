@@ -21,12 +21,18 @@ _NOT_NULL = "Member must not be null"
 _NUMBERS = ("integer", "long", "float", "double")
 
 
-def validate_input(shape: StructureShape | None, params: dict[str, Any]) -> None:
-    """Raise :class:`ValidationException` listing every constraint ``params`` violates."""
+def validate_input(
+    shape: StructureShape | None, params: dict[str, Any], skip: frozenset[str] = frozenset()
+) -> None:
+    """Raise :class:`ValidationException` listing every constraint ``params`` violates.
+
+    Top-level members in ``skip`` are left to the provider, where AWS answers a service error
+    instead (Lambda's Runtime: InvalidParameterValueException with its own enum list).
+    """
     if shape is None:
         return
     errors: list[str] = []
-    _check_structure(shape, params, "", errors)
+    _check_structure(shape, params, "", errors, skip)
     if errors:
         count = len(errors)
         noun = "error" if count == 1 else "errors"
@@ -45,11 +51,19 @@ def _check(shape: Shape, value: Any, path: str, errors: list[str]) -> None:
             errors.append(_message(shape, value, path, violation))
 
 
-def _check_structure(shape: StructureShape, value: Any, path: str, errors: list[str]) -> None:
+def _check_structure(
+    shape: StructureShape,
+    value: Any,
+    path: str,
+    errors: list[str],
+    skip: frozenset[str] = frozenset(),
+) -> None:
     if not isinstance(value, dict) or getattr(shape, "is_document_type", False):
         return
     required = set(shape.required_members)
     for name, member in shape.members.items():
+        if name in skip:
+            continue
         member_path = f"{path}.{_camel(name)}" if path else _camel(name)
         item = value.get(name)
         if item is None:

@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable
 
 from lambdalite.aws.dispatch import Provider
+from lambdalite.services.lambda_.provider import LambdaProvider
 from lambdalite.services.platform import Platform
 from lambdalite.services.sts.provider import StsProvider
 
@@ -23,6 +24,7 @@ SERVED_MODELS = (
 )
 
 PROVIDERS: dict[str, Callable[[Platform], Provider]] = {
+    "lambda": LambdaProvider,
     "sts": StsProvider,
 }
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from lambdalite.config import Settings
+from lambdalite.links import Links
 from lambdalite.store import BlobStore, Store
 
 
@@ -13,3 +14,4 @@ class Platform:
     settings: Settings
     store: Store
     blobs: BlobStore
+    links: Links

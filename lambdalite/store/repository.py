@@ -175,6 +175,19 @@ class Repository:
             lambda conn: self.list_in(conn, scope, prefix=prefix, after=after, limit=limit)
         )
 
+    async def scan(self) -> builtins.list[tuple[Scope, Record]]:
+        """Every record of this kind in every account and region (for start-up recovery)."""
+
+        def job(conn: Connection) -> builtins.list[tuple[Scope, Record]]:
+            query = select(
+                resources.c.account, resources.c.region, *_SELECT_RECORDS.selected_columns
+            )
+            query = query.where(resources.c.kind == bindparam("p_kind")).order_by(resources.c.key)
+            rows = conn.execute(query, {"p_kind": self._kind})
+            return [(Scope(row[0], row[1]), _record(row[2:])) for row in rows]
+
+        return await self._store.read(job)
+
     # The same operations on a connection the caller holds: several of them, on records of
     # several kinds, then commit or fail together inside one `Store.write` job.
 

@@ -1,0 +1,1 @@
+"""AWS Lambda: the control plane (functions, versions, aliases, layers, policies, configs)."""
