@@ -10,7 +10,11 @@ from typing import Any
 from lambdalite.aws.context import RequestContext
 from lambdalite.services.lambda_.arns import LATEST, FunctionRef, parse_function
 from lambdalite.services.lambda_.code import CodeStore, Package
-from lambdalite.services.lambda_.errors import ResourceNotFound, function_not_found
+from lambdalite.services.lambda_.errors import (
+    InvalidParameterValue,
+    ResourceNotFound,
+    function_not_found,
+)
 from lambdalite.services.lambda_.models import Kind, scoped_key, version_key
 from lambdalite.services.platform import Platform
 from lambdalite.store import Record, Repository, Scope
@@ -55,6 +59,12 @@ class LambdaBase:
         for task in list(self._background):
             task.cancel()
         await asyncio.gather(*self._background, return_exceptions=True)
+
+    async def attached_layers(self, ctx: RequestContext, arns: list[str] | None) -> dict[str, Any]:
+        """The ``Layers`` member a configuration gets for ``arns`` (LayerOperations resolves)."""
+        if arns:
+            raise InvalidParameterValue("Layers are not available in lambdalite yet.")
+        return {}
 
     # --- lookups -------------------------------------------------------------------------------
 

@@ -205,16 +205,9 @@ def published(config: Config, version: int, description: str | None) -> Config:
 
 
 def fingerprint(config: Config) -> str:
-    """What makes two versions the same: everything but identity, states and timestamps."""
-    ignored = (
-        "FunctionArn",
-        "Version",
-        "RevisionId",
-        "LastModified",
-        "State",
-        "LastUpdateStatus",
-        "Description",
-    )
+    """What $LATEST was when a version was published: its code and configuration, without
+    identity, states and timestamps. Publishing again only makes a new version when it moved."""
+    ignored = ("FunctionArn", "Version", "RevisionId", "LastModified", "State", "LastUpdateStatus")
     essence = {k: v for k, v in config.items() if not k.startswith(ignored)}
     return json.dumps(essence, sort_keys=True)
 

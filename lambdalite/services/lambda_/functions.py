@@ -24,6 +24,7 @@ from lambdalite.services.lambda_.configuration import (
     busy,
     check_runtime_and_handler,
     failed,
+    fingerprint,
     listed,
     new_configuration,
     published,
@@ -278,12 +279,6 @@ class FunctionOperations(LambdaBase):
         host = ctx.request.headers.get("host") or f"{self.settings.host}:{self.settings.port}"
         return self.platform.links.code_url(f"{ctx.request.scheme}://{host}", package.sha256_hex)
 
-    async def attached_layers(self, ctx: RequestContext, arns: list[str] | None) -> Config:
-        """The ``Layers`` member for a configuration (the layer operations resolve them)."""
-        if arns:
-            raise InvalidParameterValue("Layers are not available in lambdalite yet.")
-        return {}
-
     # --- versions (shared with PublishVersion) -------------------------------------------------
 
     def _version_config(self, data: dict[str, Any], number: int, description: str | None) -> Config:
@@ -300,7 +295,11 @@ class FunctionOperations(LambdaBase):
         description: str | None = None,
     ) -> Config:
         config = self._version_config(data, number, description)
-        record = {"config": config, "package": data["package"]}
+        record = {
+            "config": config,
+            "package": data["package"],
+            "source": fingerprint(data["config"]),
+        }
         self.versions.put_in(conn, scope, version_key(name, number), record, create_only=True)
         return config
 

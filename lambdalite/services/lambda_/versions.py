@@ -48,7 +48,7 @@ class VersionOperations(FunctionOperations):
         data = current.data
         if data["last_version"]:
             last = self.versions.get_in(conn, scope, version_key(name, data["last_version"]))
-            if last is not None and fingerprint(last.data["config"]) == fingerprint(data["config"]):
+            if last is not None and last.data["source"] == fingerprint(data["config"]):
                 return dict(last.data["config"])
         number = data["last_version"] + 1
         self.functions.put_in(
