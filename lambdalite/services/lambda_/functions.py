@@ -154,10 +154,7 @@ class FunctionOperations(LambdaBase):
     ) -> Record:
         function = await self.function(ctx, ref)
         config = function.data["config"]
-        if config.get("State") == "Pending":
-            raise function_pending()
-        if busy(config):
-            raise update_in_progress(ref.arn)
+        check_idle(config, ref)
         if revision_id is not None and revision_id != config["RevisionId"]:
             raise revision_mismatch()
         return function
@@ -343,6 +340,14 @@ class FunctionOperations(LambdaBase):
         for scope, function in await self.functions.scan():
             if busy(function.data["config"]):
                 self.spawn(self.settle(scope, function.key))
+
+
+def check_idle(config: Config, ref: FunctionRef) -> None:
+    """Refuse a change while the function is being created or updated, as AWS does."""
+    if config.get("State") == "Pending":
+        raise function_pending()
+    if busy(config):
+        raise update_in_progress(ref.arn)
 
 
 def _sort_key(name: str, version: str) -> str:

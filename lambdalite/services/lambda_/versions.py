@@ -12,13 +12,13 @@ from sqlalchemy import Connection
 from lambdalite.aws.context import RequestContext
 from lambdalite.services.lambda_.arns import LATEST
 from lambdalite.services.lambda_.base import Params
-from lambdalite.services.lambda_.configuration import Config, busy, fingerprint, listed
+from lambdalite.services.lambda_.configuration import Config, fingerprint, listed
 from lambdalite.services.lambda_.errors import (
     InvalidParameterValue,
     revision_mismatch,
     update_in_progress,
 )
-from lambdalite.services.lambda_.functions import FunctionOperations, page
+from lambdalite.services.lambda_.functions import FunctionOperations, check_idle, page
 from lambdalite.services.lambda_.models import scoped_key, version_key
 from lambdalite.store import Record, Scope
 
@@ -30,8 +30,7 @@ class VersionOperations(FunctionOperations):
         ref = self.reference(ctx, request).with_qualifier(None)
         function = await self.function(ctx, ref)
         latest: Config = function.data["config"]
-        if busy(latest):
-            raise update_in_progress(ref.arn)
+        check_idle(latest, ref)
         _check_preconditions(latest, request)
         scope = self.scope(ctx)
         return await self.platform.store.write(

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 from collections.abc import Callable, Iterator
 from typing import Any
 
@@ -31,8 +32,9 @@ def function(lam: Any, request: pytest.FixtureRequest) -> Callable[..., str]:
     """Create an Active function with a unique name; returns the name."""
 
     def create(**overrides: Any) -> str:
-        name = f"{request.node.name[:40].replace('[', '-').replace(']', '')}-{len(created)}"
-        name = "".join(c if c.isalnum() or c in "-_" else "-" for c in name)
+        # Unique per test (parametrized ones included) and per call, within AWS's 64 characters.
+        digest = hashlib.sha1(request.node.nodeid.encode()).hexdigest()[:12]
+        name = f"{request.node.originalname[:40]}-{digest}-{len(created)}"
         params = {"FunctionName": name, "Runtime": "python3.12", "Role": ROLE, "Handler": "handler.handler", "Code": {"ZipFile": handler_zip()}}
         params.update(overrides)
         lam.create_function(**params)
