@@ -326,7 +326,9 @@ def _json_error(
     if "Type" in members:
         document["Type"] = "User" if parts.sender else "Service"
     document["Message" if "Message" in members else "message"] = parts.message
+    # A field set to None is one this error leaves out (AWS omits Type on a few of them).
     document.update(parts.fields)
+    document = {key: value for key, value in document.items() if value is not None}
     body = json.dumps(document, separators=(",", ":")).encode("utf-8")
     content_type = _json_content_type(spec) if protocol == "json" and spec is not None else JSON
     response = _response(400, content_type, request_id, body)

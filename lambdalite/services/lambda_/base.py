@@ -93,20 +93,24 @@ class LambdaBase:
         return record
 
     async def resolve(self, ctx: RequestContext, ref: FunctionRef) -> Resolved:
-        """The code and configuration a reference stands for: $LATEST, a version or an alias."""
+        """The code and configuration a reference stands for: $LATEST, a version or an alias
+        (whose configuration is its version's, answered under the alias ARN)."""
         function = await self.function(ctx, ref)
         qualifier = ref.qualifier or LATEST
-        if qualifier == LATEST:
-            return Resolved(
-                function, function.data["config"], Package.from_record(function.data["package"])
-            )
-        if qualifier.isdigit():
-            version = await self.version(ctx, ref, qualifier)
-        else:
+        if qualifier != LATEST and not qualifier.isdigit():
             alias = await self._alias_or_not_found(ctx, ref, qualifier)
-            version = await self.version(ctx, ref, alias.data["FunctionVersion"])
-            config = {**version.data["config"], "FunctionArn": ref.arn}
-            return Resolved(function, config, Package.from_record(version.data["package"]))
+            resolved = await self._version_of(ctx, ref, function, alias.data["FunctionVersion"])
+            resolved.config = {**resolved.config, "FunctionArn": ref.arn}
+            return resolved
+        return await self._version_of(ctx, ref, function, qualifier)
+
+    async def _version_of(
+        self, ctx: RequestContext, ref: FunctionRef, function: Record, number: str
+    ) -> Resolved:
+        if number == LATEST:
+            package = Package.from_record(function.data["package"])
+            return Resolved(function, function.data["config"], package)
+        version = await self.version(ctx, ref, number)
         return Resolved(
             function, version.data["config"], Package.from_record(version.data["package"])
         )

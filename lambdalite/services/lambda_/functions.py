@@ -187,13 +187,13 @@ class FunctionOperations(LambdaBase):
 
     async def delete_function(self, ctx: RequestContext, request: Params) -> Params:
         ref = self.reference(ctx, request)
-        function = await self.function(ctx, ref)
+        await self.function(ctx, ref)  # "Function not found" before anything else
         if ref.qualifier is None:
             await self.platform.store.write(
                 lambda conn: self._delete_all(conn, self.scope(ctx), ref.name)
             )
         else:
-            await self._delete_version(ctx, ref, function)
+            await self._delete_version(ctx, ref)
         return {"StatusCode": 204}
 
     def _delete_all(self, conn: Connection, scope: Scope, name: str) -> None:
@@ -204,9 +204,7 @@ class FunctionOperations(LambdaBase):
             for record in repository.list_in(conn, scope, prefix=scoped_key(name)):
                 repository.delete_in(conn, scope, record.key)
 
-    async def _delete_version(
-        self, ctx: RequestContext, ref: FunctionRef, function: Record
-    ) -> None:
+    async def _delete_version(self, ctx: RequestContext, ref: FunctionRef) -> None:
         qualifier = ref.qualifier or ""
         if qualifier == LATEST:
             raise InvalidParameterValue(
@@ -215,25 +213,12 @@ class FunctionOperations(LambdaBase):
         if not qualifier.isdigit():
             raise function_not_found(ref.arn)
         await self.version(ctx, ref, qualifier)
-        aliases = [
-            a.data["Name"]
-            for a in await self.repository(Kind.ALIAS).list(
-                self.scope(ctx), prefix=scoped_key(ref.name)
-            )
-            if qualifier
-            in (
-                a.data["FunctionVersion"],
-                *a.data.get("RoutingConfig", {}).get("AdditionalVersionWeights", {}),
-            )
-        ]
-        if aliases:
-            raise ResourceConflict(
-                "Unable to delete version because the following aliases reference it: "
-                f"[{', '.join(aliases)}]"
-            )
         scope = self.scope(ctx)
+        aliases = self.repository(Kind.ALIAS)
 
         def job(conn: Connection) -> None:
+            # Checked inside the write, so no alias can start using the version meanwhile.
+            _refuse_if_aliased(aliases.list_in(conn, scope, prefix=scoped_key(ref.name)), qualifier)
             self.versions.delete_in(conn, scope, version_key(ref.name, int(qualifier)))
             for kind in FUNCTION_SCOPED:
                 self.repository(kind).delete_in(conn, scope, scoped_key(ref.name, qualifier))
@@ -340,6 +325,20 @@ class FunctionOperations(LambdaBase):
         for scope, function in await self.functions.scan():
             if busy(function.data["config"]):
                 self.spawn(self.settle(scope, function.key))
+
+
+def _refuse_if_aliased(aliases: list[Record], version: str) -> None:
+    names = [
+        alias.data["Name"]
+        for alias in aliases
+        if version == alias.data["FunctionVersion"]
+        or version in alias.data.get("RoutingConfig", {}).get("AdditionalVersionWeights", {})
+    ]
+    if names:
+        raise ResourceConflict(
+            "Unable to delete version because the following aliases reference it: "
+            f"[{', '.join(names)}]"
+        )
 
 
 def check_idle(config: Config, ref: FunctionRef) -> None:
