@@ -144,7 +144,8 @@ class FunctionOperations(LambdaBase):
         ref = self.reference(ctx, request).with_qualifier(None)
         function = await self._changeable(ctx, ref, request.get("RevisionId"))
         config = updated_configuration(function.data["config"], request, ref.region)
-        if "Layers" in request:
+        if "Layers" in request:  # an empty list detaches every layer
+            config.pop("Layers", None)
             config.update(await self.attached_layers(ctx, request["Layers"]))
         data = {**function.data, "config": config}
         return await self._commit_update(ctx, ref, function, data, {})
@@ -227,7 +228,14 @@ class FunctionOperations(LambdaBase):
 
     async def get_account_settings(self, ctx: RequestContext, request: Params) -> Params:
         functions = await self.functions.list(self.scope(ctx))
-        total = sum(f.data["package"]["size"] for f in functions)
+        layers = await self.repository(Kind.LAYER_VERSION).list(self.scope(ctx))
+        # Layer versions count too; a layer's version counter and deleted versions do not.
+        packages = [f.data["package"] for f in functions] + [
+            layer.data["package"]
+            for layer in layers
+            if "package" in layer.data and not layer.data["deleted"]
+        ]
+        total = sum(package["size"] for package in packages)
         reserved = sum(f.data.get("reserved_concurrency") or 0 for f in functions)
         limit = self.settings.lambda_concurrency_limit
         return {
