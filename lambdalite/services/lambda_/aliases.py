@@ -36,7 +36,6 @@ from lambdalite.services.lambda_.errors import (
     function_not_found,
     revision_mismatch,
 )
-from lambdalite.services.lambda_.functions import page
 from lambdalite.services.lambda_.models import (
     FUNCTION_SCOPED,
     Kind,
@@ -44,6 +43,8 @@ from lambdalite.services.lambda_.models import (
     scoped_key,
     version_key,
 )
+from lambdalite.services.lambda_.paging import page
+from lambdalite.services.lambda_.url_configs import delete_url_config_in
 from lambdalite.store import Record, Repository, Scope
 
 Alias = dict[str, Any]
@@ -138,6 +139,7 @@ class AliasOperations(LambdaBase):
         configurations keyed by the alias), as deleting a version does. A missing alias is no
         error: AWS answers 204 (localstack/localstack#11878)."""
         self._function_in(conn, scope, ref)
+        delete_url_config_in(self, conn, scope, ref.name, name)  # with the URL id it owns
         for kind in FUNCTION_SCOPED:
             self.repository(kind).delete_in(conn, scope, scoped_key(ref.name, name))
 

@@ -44,8 +44,8 @@ from lambdalite.services.lambda_.errors import (
     ResourceNotFound,
     function_not_found,
 )
-from lambdalite.services.lambda_.functions import page
 from lambdalite.services.lambda_.models import Kind, last_modified, scoped_key, version_key
+from lambdalite.services.lambda_.paging import page
 from lambdalite.store import ConflictError, Record, Repository, Scope, Store
 
 T = TypeVar("T")

@@ -39,8 +39,8 @@ from lambdalite.services.lambda_.errors import (
     ResourceNotFound,
     not_supported,
 )
-from lambdalite.services.lambda_.functions import page
 from lambdalite.services.lambda_.models import Kind, scoped_key, version_key
+from lambdalite.services.lambda_.paging import page
 from lambdalite.store import Repository, Scope
 
 SETTINGS = ("MaximumRetryAttempts", "MaximumEventAgeInSeconds", "DestinationConfig")

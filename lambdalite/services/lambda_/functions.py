@@ -9,7 +9,6 @@ finishes what was in progress.
 from __future__ import annotations
 
 import asyncio
-import base64
 import logging
 from typing import Any
 
@@ -41,11 +40,11 @@ from lambdalite.services.lambda_.errors import (
     update_in_progress,
 )
 from lambdalite.services.lambda_.models import FUNCTION_SCOPED, Kind, scoped_key, version_key
+from lambdalite.services.lambda_.paging import page
+from lambdalite.services.lambda_.url_configs import delete_function_urls_in
 from lambdalite.store import ConflictError, Record, Scope
 
 log = logging.getLogger(__name__)
-
-_MAX_ITEMS = 50
 
 
 class FunctionOperations(LambdaBase):
@@ -200,6 +199,7 @@ class FunctionOperations(LambdaBase):
     def _delete_all(self, conn: Connection, scope: Scope, name: str) -> None:
         if not self.functions.delete_in(conn, scope, name):
             return
+        delete_function_urls_in(self, conn, scope, name)  # with the URL ids they own
         for kind in FUNCTION_SCOPED:
             repository = self.repository(kind)
             for record in repository.list_in(conn, scope, prefix=scoped_key(name)):
@@ -359,26 +359,3 @@ def check_idle(config: Config, ref: FunctionRef) -> None:
 
 def _sort_key(name: str, version: str) -> str:
     return f"{name}:{'00000000' if version == LATEST else version.zfill(8)}"
-
-
-def page(
-    entries: list[tuple[str, Config]], marker: str | None, max_items: int | None, member: str
-) -> Params:
-    """One page of ``(sort key, item)`` entries; the marker is the last sort key shown, opaque."""
-    limit = max_items or _MAX_ITEMS
-    if marker:
-        after = _decode_marker(marker)
-        entries = [entry for entry in entries if entry[0] > after]
-    entries.sort(key=lambda entry: entry[0])
-    shown = entries[:limit]
-    response: Params = {member: [item for _, item in shown]}
-    if len(entries) > limit:
-        response["NextMarker"] = base64.urlsafe_b64encode(shown[-1][0].encode()).decode()
-    return response
-
-
-def _decode_marker(marker: str) -> str:
-    try:
-        return base64.urlsafe_b64decode(marker.encode()).decode()
-    except (ValueError, UnicodeDecodeError) as error:
-        raise InvalidParameterValue(f"Invalid marker: {marker}") from error

@@ -38,7 +38,6 @@ from lambdalite.services.lambda_.errors import (
     ResourceNotFound,
     resource_not_found,
 )
-from lambdalite.services.lambda_.functions import page
 from lambdalite.services.lambda_.models import (
     Kind,
     last_modified,
@@ -46,6 +45,7 @@ from lambdalite.services.lambda_.models import (
     scoped_key,
     version_key,
 )
+from lambdalite.services.lambda_.paging import page
 from lambdalite.store import ConflictError, Record, Repository, Scope
 
 #: AWS's quota of layers per function.

@@ -23,6 +23,7 @@ class Kind:
     PROVISIONED_CONCURRENCY = "lambda.provisioned-concurrency"  # <name>:<qualifier>
     LAYER_VERSION = "lambda.layer-version"  # <layer name>:<version, 8 digits>
     EVENT_SOURCE_MAPPING = "lambda.event-source-mapping"  # <uuid>
+    URL_ID = "lambda.url-id"  # <url id>, in the scope ("", ""): a URL names no account
 
 
 #: Records that live and die with their function.

@@ -35,6 +35,7 @@ class LambdaProvider(
 
     async def start(self) -> None:
         await self.resume_transitions()
+        await self.resume_event_source_mappings()
 
     async def stop(self) -> None:
         await self.stop_background()

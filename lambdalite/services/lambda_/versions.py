@@ -18,8 +18,9 @@ from lambdalite.services.lambda_.errors import (
     revision_mismatch,
     update_in_progress,
 )
-from lambdalite.services.lambda_.functions import FunctionOperations, check_idle, page
+from lambdalite.services.lambda_.functions import FunctionOperations, check_idle
 from lambdalite.services.lambda_.models import scoped_key, version_key
+from lambdalite.services.lambda_.paging import page
 from lambdalite.store import Record, Scope
 
 

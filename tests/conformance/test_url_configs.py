@@ -1,0 +1,110 @@
+"""Recorded AWS scenarios about function URL configs (35) and event source mappings (31-33).
+
+Of 31-33 only the CreateEventSourceMapping responses are replayed here: the other keys need a
+queue service and Invoke (31 ``events``; 32 ``send-message-batch-result-10``,
+``send-message-batch-result-5``, ``Records``; 33 ``get_destination_queue_url``,
+``send_message_batch``, ``first_invocation``, ``second_invocation``, ``dlq_response``).
+"""
+
+from __future__ import annotations
+
+import re
+from datetime import datetime
+from typing import Any
+
+import pytest
+from botocore.exceptions import ClientError
+
+from .conftest import ROLE, handler_zip
+from .snapshot import Snapshot, recorded
+
+QUEUES = "arn:aws:sqs:us-east-1:000000000000"
+
+
+def error_of(call: Any) -> dict[str, Any]:
+    with pytest.raises(ClientError) as raised:
+        call()
+    return raised.value.response  # type: ignore[no-any-return]
+
+
+def active_function(lam: Any, name: str) -> None:
+    lam.create_function(
+        FunctionName=name,
+        Runtime="python3.12",
+        Role=ROLE,
+        Handler="handler.handler",
+        Code={"ZipFile": handler_zip()},
+    )
+    lam.get_waiter("function_active_v2").wait(FunctionName=name)
+
+
+def url_replaced(response: dict[str, Any]) -> dict[str, Any]:
+    """The response as LocalStack's transformer recorded it: FunctionUrl -> "lambda-url"."""
+    url = response["FunctionUrl"]
+    assert re.fullmatch(r"http://[a-z0-9]{32}\.lambda-url\.us-east-1\.localhost:\d+/", url), url
+    return {**response, "FunctionUrl": "lambda-url"}
+
+
+def test_35_function_url_config_lifecycle(lam: Any, snapshot: Snapshot) -> None:
+    case = "35_function_url_config_lifecycle"
+    name = "url-lifecycle-fn"
+    active_function(lam, name)
+
+    created = lam.create_function_url_config(FunctionName=name, AuthType="NONE")
+    snapshot.match(recorded(case, "url_creation"), url_replaced(created))
+    duplicate = error_of(lambda: lam.create_function_url_config(FunctionName=name, AuthType="NONE"))
+    snapshot.match(recorded(case, "failed_duplication"), duplicate)
+    fetched = lam.get_function_url_config(FunctionName=name)
+    snapshot.match(recorded(case, "get_url_config"), url_replaced(fetched))
+    updated = lam.update_function_url_config(FunctionName=name, AuthType="AWS_IAM")
+    snapshot.match(recorded(case, "updated_url_config"), url_replaced(updated))
+    assert created["FunctionUrl"] == fetched["FunctionUrl"] == updated["FunctionUrl"]
+
+    lam.delete_function_url_config(FunctionName=name)
+    missing = error_of(lambda: lam.get_function_url_config(FunctionName=name))
+    snapshot.match(recorded(case, "failed_getter"), missing)
+
+
+def mapping_recorded_as(response: dict[str, Any], window_word: str | None = None) -> dict[str, Any]:
+    """The response as LocalStack's transformers recorded it (a datetime, a bare word)."""
+    assert isinstance(response["LastModified"], datetime)
+    replaced = {**response, "LastModified": response["LastModified"].isoformat()}
+    if window_word is not None:
+        replaced["MaximumBatchingWindowInSeconds"] = window_word
+    return replaced
+
+
+def test_31_sqs_mapping_created(lam: Any, snapshot: Snapshot) -> None:
+    active_function(lam, "esm-shape-fn")
+    created = lam.create_event_source_mapping(
+        EventSourceArn=f"{QUEUES}:esm-shape-queue",
+        FunctionName="esm-shape-fn",
+        MaximumBatchingWindowInSeconds=1,
+    )
+    expected = recorded("31_sqs_esm_event_shape", "create-event-source-mapping-response")
+    snapshot.match(expected, mapping_recorded_as(created))
+
+
+def test_32_sqs_mapping_with_batch_size_15(lam: Any, snapshot: Snapshot) -> None:
+    active_function(lam, "esm-batch-fn")
+    created = lam.create_event_source_mapping(
+        EventSourceArn=f"{QUEUES}:esm-batch-queue",
+        FunctionName="esm-batch-fn",
+        BatchSize=15,
+        MaximumBatchingWindowInSeconds=1,
+    )
+    assert created["MaximumBatchingWindowInSeconds"] == 1
+    expected = recorded("32_sqs_esm_batch_size", "create-event-source-mapping-response")
+    snapshot.match(expected, mapping_recorded_as(created, "maximum-batching-window-in-seconds"))
+
+
+def test_33_sqs_mapping_reporting_batch_item_failures(lam: Any, snapshot: Snapshot) -> None:
+    active_function(lam, "esm-failures-fn")
+    created = lam.create_event_source_mapping(
+        EventSourceArn=f"{QUEUES}:esm-failures-queue.fifo",
+        FunctionName="esm-failures-fn",
+        BatchSize=10,
+        FunctionResponseTypes=["ReportBatchItemFailures"],
+    )
+    expected = recorded("33_sqs_esm_report_batch_item_failures", "create_event_source_mapping")
+    snapshot.match(expected, mapping_recorded_as(created))
