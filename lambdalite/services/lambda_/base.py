@@ -55,6 +55,18 @@ class LambdaBase:
         self._background.add(task)
         task.add_done_callback(self._background.discard)
 
+    async def complete_transition(self, transition: Coroutine[Any, Any, None]) -> None:
+        """Complete a state transition (Pending -> Active, InProgress -> Successful, ...).
+
+        The response already shows the transitional state, as AWS answers. With no hold time
+        configured the transition completes before that response leaves, so the next read (a
+        boto3 waiter's first poll) sees it done; with one it runs in the background.
+        """
+        if self.settings.lambda_state_transition_seconds:
+            self.spawn(transition)
+        else:
+            await transition
+
     async def stop_background(self) -> None:
         for task in list(self._background):
             task.cancel()

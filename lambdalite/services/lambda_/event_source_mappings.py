@@ -127,7 +127,7 @@ class EventSourceMappingOperations(LambdaBase):
         await self.platform.store.write(
             lambda conn: self._mapping_create_in(conn, scope, ref, data)
         )
-        self.spawn(self._mapping_settle(scope, config["UUID"]))
+        await self.complete_transition(self._mapping_settle(scope, config["UUID"]))
         return config
 
     def _mapping_create_in(
@@ -152,7 +152,7 @@ class EventSourceMappingOperations(LambdaBase):
         _check_batching(data["config"], _is_fifo(data["config"]["EventSourceArn"]))
         scope = self.scope(ctx)
         await self._mapping_write_update(scope, record, ref, data)
-        self.spawn(self._mapping_settle(scope, record.key))
+        await self.complete_transition(self._mapping_settle(scope, record.key))
         config: Params = data["config"]
         return config
 
@@ -181,7 +181,7 @@ class EventSourceMappingOperations(LambdaBase):
             await self.mappings.put(scope, record.key, data, expect_version=record.version)
         except ConflictError as error:
             raise mapping_in_use() from error
-        self.spawn(self._mapping_settle(scope, record.key))
+        await self.complete_transition(self._mapping_settle(scope, record.key))
         return config
 
     async def list_event_source_mappings(self, ctx: RequestContext, request: Params) -> Params:

@@ -78,7 +78,7 @@ class FunctionOperations(LambdaBase):
             )
         except ConflictError as error:
             raise ResourceConflict(f"Function already exist: {ref.name}") from error
-        self.spawn(self.settle(self.scope(ctx), ref.name))
+        await self.complete_transition(self.settle(self.scope(ctx), ref.name))
         return response
 
     def _insert(
@@ -182,7 +182,7 @@ class FunctionOperations(LambdaBase):
             await self.platform.store.write(job)
         except ConflictError as error:  # changed by a concurrent request in the meantime
             raise update_in_progress(ref.arn) from error
-        self.spawn(self.settle(scope, ref.name))
+        await self.complete_transition(self.settle(scope, ref.name))
         return response
 
     async def delete_function(self, ctx: RequestContext, request: Params) -> Params:
