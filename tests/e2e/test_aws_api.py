@@ -68,11 +68,13 @@ def test_wrong_secret_is_refused_in_each_protocol(client: Any, service: str, cal
 
 def test_unimplemented_operation_answers_501_naming_it(client: Any) -> None:
     with pytest.raises(ClientError) as raised:
-        client("lambda").list_functions()
+        client("lambda").list_code_signing_configs()
     error = raised.value.response
     assert error["ResponseMetadata"]["HTTPStatusCode"] == 501
     assert error["Error"]["Code"] == "NotImplemented"
-    assert error["Error"]["Message"] == "The operation ListFunctions of service lambda is not implemented by lambdalite."
+    assert error["Error"]["Message"] == (
+        "The operation ListCodeSigningConfigs of service lambda is not implemented by lambdalite."
+    )
 
 
 def test_unimplemented_query_operation_answers_in_xml(client: Any) -> None:

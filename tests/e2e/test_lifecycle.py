@@ -38,7 +38,8 @@ def test_up_reports_endpoint_credentials_and_a_private_data_dir(tmp_path: Path) 
     assert health["store"] == "sqlite"
     assert health["uptime_seconds"] >= 0
     assert health["services"]["sts"] == {"enabled": True, "implemented_operations": 1, "operations": 12}
-    assert health["services"]["lambda"]["enabled"] is False
+    assert health["services"]["lambda"]["enabled"] is True
+    assert health["services"]["sqs"]["enabled"] is False
     assert set(health["host"]) >= {"namespaces", "cgroup", "seccomp", "root"}
 
 

@@ -46,6 +46,8 @@ from lambdalite.store import ConflictError, Record, Scope
 
 log = logging.getLogger(__name__)
 
+_MAX_TAGS = 50
+
 
 class FunctionOperations(LambdaBase):
     """CreateFunction, GetFunction(Configuration), ListFunctions, Update*, DeleteFunction."""
@@ -59,6 +61,9 @@ class FunctionOperations(LambdaBase):
                 "have: deploy the function as a Zip package."
             )
         check_runtime_and_handler(request)
+        if len(request.get("Tags") or {}) > _MAX_TAGS:
+            # TagResource's wording for the same limit (LocalStack's AWS-validated TestLambdaTags).
+            raise InvalidParameterValue("Number of tags exceeds resource tag limit.")
         package = await self._package(request["Code"])
         config = new_configuration(ref, request, package)
         config.update(await self.attached_layers(ctx, request.get("Layers")))

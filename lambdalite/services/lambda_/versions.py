@@ -19,7 +19,7 @@ from lambdalite.services.lambda_.errors import (
     update_in_progress,
 )
 from lambdalite.services.lambda_.functions import FunctionOperations, check_idle
-from lambdalite.services.lambda_.models import scoped_key, version_key
+from lambdalite.services.lambda_.models import new_revision_id, scoped_key, version_key
 from lambdalite.services.lambda_.paging import page
 from lambdalite.store import Record, Scope
 
@@ -51,10 +51,15 @@ class VersionOperations(FunctionOperations):
             if last is not None and last.data["source"] == fingerprint(data["config"]):
                 return dict(last.data["config"])
         number = data["last_version"] + 1
-        self.functions.put_in(
-            conn, scope, name, {**data, "last_version": number}, expect_version=current.version
+        published = self._publish_in(
+            conn, scope, name, data, number=number, description=description
         )
-        return self._publish_in(conn, scope, name, data, number=number, description=description)
+        # Publishing renews $LATEST's RevisionId too (LocalStack's AWS-validated snapshot
+        # test_lambda_permission_fn_versioning).
+        latest = {**data["config"], "RevisionId": new_revision_id()}
+        renewed = {**data, "config": latest, "last_version": number}
+        self.functions.put_in(conn, scope, name, renewed, expect_version=current.version)
+        return published
 
     async def list_versions_by_function(self, ctx: RequestContext, request: Params) -> Params:
         ref = self.reference(ctx, request).with_qualifier(None)

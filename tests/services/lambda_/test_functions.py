@@ -89,8 +89,9 @@ def test_code_sha256_size_and_download(lam: Any, function: Callable[..., str]) -
         ({"MemorySize": 10241}, ("ValidationException", "1 validation error detected: Value '10241' at 'memorySize' failed to satisfy constraint: Member must have value less than or equal to 10240")),
         ({"Environment": {"Variables": {"AWS_REGION": "x"}}}, ("InvalidParameterValueException", "Lambda was unable to configure your environment variables because the environment variables you have provided contains reserved keys that are currently not supported for modification. Reserved keys used in this request: AWS_REGION")),
         ({"FileSystemConfigs": [{"Arn": "arn:aws:elasticfilesystem:us-east-1:000000000000:access-point/fsap-0123456789abcdef0", "LocalMountPath": "/mnt/x"}]}, ("InvalidParameterValueException", "Amazon EFS file systems (FileSystemConfigs) is not supported by lambdalite.")),
+        ({"Tags": {f"k{i}": "v" for i in range(51)}}, ("InvalidParameterValueException", "Number of tags exceeds resource tag limit.")),
     ],
-    ids=["bad-zip", "s3", "image", "no-handler", "timeout", "memory", "reserved-env", "efs"],
+    ids=["bad-zip", "s3", "image", "no-handler", "timeout", "memory", "reserved-env", "efs", "tags"],
 )
 def test_create_function_refusals(lam: Any, overrides: dict[str, Any], expected: tuple[str, str]) -> None:
     params = {"FunctionName": "refused", "Runtime": "python3.12", "Role": ROLE, "Handler": "h.h", "Code": {"ZipFile": handler_zip()}}
