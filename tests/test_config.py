@@ -32,7 +32,9 @@ def test_environment_then_arguments(monkeypatch: pytest.MonkeyPatch) -> None:
     assert settings.endpoint == "http://127.0.0.1:6000"
 
 
-@pytest.mark.parametrize("bad", [{"account_id": "12"}, {"port": 70000}, {"auth": "maybe"}, {"max_body_bytes": 0}])
+@pytest.mark.parametrize(
+    "bad", [{"account_id": "12"}, {"port": 70000}, {"auth": "maybe"}, {"max_body_bytes": 0}]
+)
 def test_invalid_values_are_refused(bad: dict[str, object]) -> None:
     with pytest.raises(ValidationError):
         Settings(**bad)  # type: ignore[arg-type]

@@ -19,12 +19,15 @@ MAX_DEPTH = 5
 
 # Characters XML 1.0 can carry (and ElementTree reads back): no C0 controls but tab/LF/CR.
 _XML_TEXT = st.characters(
-    blacklist_categories=("Cs",), blacklist_characters=[chr(c) for c in range(32) if c not in (9, 10, 13)] + ["\ufffe", "\uffff"]
+    blacklist_categories=("Cs",),
+    blacklist_characters=[chr(c) for c in range(32) if c not in (9, 10, 13)] + ["\ufffe", "\uffff"],
 )
 # Header values: visible ASCII and inner spaces; no backslash, which botocore's header-list
 # quoting does not escape.
 _HEADER_TEXT = st.text(
-    st.characters(min_codepoint=0x21, max_codepoint=0x7E, blacklist_characters="\\"), min_size=1, max_size=12
+    st.characters(min_codepoint=0x21, max_codepoint=0x7E, blacklist_characters="\\"),
+    min_size=1,
+    max_size=12,
 ).map(str.strip)
 
 
@@ -55,20 +58,31 @@ def output_params(operation: OperationModel, protocol: str) -> st.SearchStrategy
     return _top_level(shape, protocol, xml=protocol == "query")
 
 
-def _top_level(shape: StructureShape, protocol: str, xml: bool) -> st.SearchStrategy[dict[str, Any]]:
+def _top_level(
+    shape: StructureShape, protocol: str, xml: bool
+) -> st.SearchStrategy[dict[str, Any]]:
     form = protocol == "query" and not xml
     required: dict[str, st.SearchStrategy[Any]] = {}
     optional: dict[str, st.SearchStrategy[Any]] = {}
     payload = shape.serialization.get("payload")
     for name, member in shape.members.items():
-        if member.serialization.get("eventstream") or (member.type_name == "structure" and _is_event_stream(member)):
+        if member.serialization.get("eventstream") or (
+            member.type_name == "structure" and _is_event_stream(member)
+        ):
             continue
-        location = member.serialization.get("location", "body") if protocol.startswith("rest") else "body"
+        location = (
+            member.serialization.get("location", "body") if protocol.startswith("rest") else "body"
+        )
         if name == payload and member.type_name in ("blob", "string"):
             location = "payload"
         where = Where(location=location, xml=xml, form=form)
         strategy = _located(member, where)
-        if name in shape.required_members or location in ("uri", "statusCode") or member.metadata.get("idempotencyToken") or member.serialization.get("idempotencyToken"):
+        if (
+            name in shape.required_members
+            or location in ("uri", "statusCode")
+            or member.metadata.get("idempotencyToken")
+            or member.serialization.get("idempotencyToken")
+        ):
             required[name] = strategy
         else:
             optional[name] = strategy
@@ -83,10 +97,18 @@ def _located(shape: Shape, where: Where) -> st.SearchStrategy[Any]:
     if where.location == "statusCode":
         return st.integers(200, 299)
     if where.location == "headers":
-        return st.dictionaries(_HEADER_TEXT.filter(bool).map(str.lower), _HEADER_TEXT, min_size=1, max_size=3)
+        return st.dictionaries(
+            _HEADER_TEXT.filter(bool).map(str.lower), _HEADER_TEXT, min_size=1, max_size=3
+        )
     if where.location == "querystring" and isinstance(shape, MapShape):
-        values = st.lists(_text(where), min_size=1, max_size=2) if isinstance(shape.value, ListShape) else _text(where)
-        return st.dictionaries(st.text(min_size=1, max_size=8).map(lambda k: "qk-" + k), values, min_size=1, max_size=3)
+        values = (
+            st.lists(_text(where), min_size=1, max_size=2)
+            if isinstance(shape.value, ListShape)
+            else _text(where)
+        )
+        return st.dictionaries(
+            st.text(min_size=1, max_size=8).map(lambda k: "qk-" + k), values, min_size=1, max_size=3
+        )
     if where.location in ("querystring", "header") and isinstance(shape, ListShape):
         return st.lists(_value(shape.member, where), min_size=1, max_size=3)
     if where.location == "payload":
@@ -103,17 +125,28 @@ def _value(shape: Shape, where: Where) -> st.SearchStrategy[Any]:
         return _structure(shape, where)
     if isinstance(shape, ListShape):
         size = 0 if where.depth >= MAX_DEPTH else 3
-        return st.lists(_value(shape.member, where.deeper()), max_size=size, min_size=1 if where.form and size else 0)
+        return st.lists(
+            _value(shape.member, where.deeper()),
+            max_size=size,
+            min_size=1 if where.form and size else 0,
+        )
     if isinstance(shape, MapShape):
         size = 0 if where.depth >= MAX_DEPTH else 3
         keys = _text(where).filter(bool) if where.xml else _text(where)
-        return st.dictionaries(keys, _value(shape.value, where.deeper()), max_size=size, min_size=1 if where.form and size else 0)
+        return st.dictionaries(
+            keys,
+            _value(shape.value, where.deeper()),
+            max_size=size,
+            min_size=1 if where.form and size else 0,
+        )
     return _scalar(shape, where)
 
 
 def _structure(shape: StructureShape, where: Where) -> st.SearchStrategy[dict[str, Any]]:
     inner = where.deeper()
-    members = {name: member for name, member in shape.members.items() if not _is_event_stream(member)}
+    members = {
+        name: member for name, member in shape.members.items() if not _is_event_stream(member)
+    }
     if shape.is_tagged_union:
         return st.one_of([st.fixed_dictionaries({n: _value(m, inner)}) for n, m in members.items()])
     required = {n: _value(m, inner) for n, m in members.items() if n in shape.required_members}
@@ -155,7 +188,9 @@ def _text(where: Where) -> st.SearchStrategy[str]:
 
 
 def _timestamps(whole_seconds: bool) -> st.SearchStrategy[datetime]:
-    moments = st.datetimes(min_value=datetime(1971, 1, 1), max_value=datetime(2100, 1, 1), timezones=st.just(UTC))
+    moments = st.datetimes(
+        min_value=datetime(1971, 1, 1), max_value=datetime(2100, 1, 1), timezones=st.just(UTC)
+    )
     if whole_seconds:
         return moments.map(lambda m: m.replace(microsecond=0))
     return moments.map(lambda m: m.replace(microsecond=m.microsecond // 1000 * 1000))
@@ -163,4 +198,10 @@ def _timestamps(whole_seconds: bool) -> st.SearchStrategy[datetime]:
 
 def _documents() -> st.SearchStrategy[Any]:
     scalars = st.none() | st.booleans() | st.integers(-1000, 1000) | st.text(max_size=5)
-    return st.recursive(scalars, lambda inner: st.lists(inner, max_size=3) | st.dictionaries(st.text(max_size=4), inner, max_size=3), max_leaves=6)
+    return st.recursive(
+        scalars,
+        lambda inner: (
+            st.lists(inner, max_size=3) | st.dictionaries(st.text(max_size=4), inner, max_size=3)
+        ),
+        max_leaves=6,
+    )

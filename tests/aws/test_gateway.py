@@ -27,14 +27,18 @@ class LogsProvider(Provider):
 
     service = "logs"
 
-    async def describe_log_groups(self, ctx: RequestContext, request: dict[str, Any]) -> dict[str, Any]:
+    async def describe_log_groups(
+        self, ctx: RequestContext, request: dict[str, Any]
+    ) -> dict[str, Any]:
         return {"logGroups": [{"logGroupName": request.get("logGroupNamePrefix", "") + ctx.region}]}
 
     def describe_destinations(self, ctx: RequestContext, request: dict[str, Any]) -> dict[str, Any]:
         raise KeyError("a bug")
 
     def delete_log_group(self, ctx: RequestContext, request: dict[str, Any]) -> dict[str, Any]:
-        raise ServiceError("The specified log group does not exist.", code="ResourceNotFoundException")
+        raise ServiceError(
+            "The specified log group does not exist.", code="ResourceNotFoundException"
+        )
 
 
 def gateway(enforce: bool = True) -> Gateway:
@@ -53,7 +57,9 @@ def test_async_operation_gets_region_from_the_signature() -> None:
     assert json.loads(response.body) == {"logGroups": [{"logGroupName": "g-ap-south-1"}]}
 
 
-def test_a_bug_is_an_internal_failure_with_a_logged_traceback(caplog: pytest.LogCaptureFixture) -> None:
+def test_a_bug_is_an_internal_failure_with_a_logged_traceback(
+    caplog: pytest.LogCaptureFixture,
+) -> None:
     logs = client("logs")
     with caplog.at_level(logging.ERROR):
         response = handle(captured(logs.describe_destinations, logs))
@@ -84,10 +90,14 @@ def test_service_without_provider_answers_501_in_its_protocol() -> None:
 
 def test_legacy_query_clients_of_sqs_get_xml() -> None:
     body = b"Action=ListQueues&Version=2012-11-05"
-    request = HttpRequest("POST", "/", "", {"content-type": "application/x-www-form-urlencoded", "host": "h"}, body)
+    request = HttpRequest(
+        "POST", "/", "", {"content-type": "application/x-www-form-urlencoded", "host": "h"}, body
+    )
     response = handle(request, enforce=False)
     assert response.status == 501
-    assert response.body.startswith(b'<ErrorResponse xmlns="http://queue.amazonaws.com/doc/2012-11-05/">')
+    assert response.body.startswith(
+        b'<ErrorResponse xmlns="http://queue.amazonaws.com/doc/2012-11-05/">'
+    )
 
 
 def test_unsigned_request_with_auth_off_uses_the_default_region_and_root() -> None:
@@ -100,6 +110,8 @@ def test_unsigned_request_with_auth_off_uses_the_default_region_and_root() -> No
 
 def test_no_auth_operations_need_no_signature() -> None:
     body = b"Action=AssumeRoleWithWebIdentity&Version=2011-06-15&RoleArn=arn%3Aaws%3Aiam%3A%3A000000000000%3Arole%2Fr&RoleSessionName=session&WebIdentityToken=token-value"
-    request = HttpRequest("POST", "/", "", {"content-type": "application/x-www-form-urlencoded", "host": "h"}, body)
+    request = HttpRequest(
+        "POST", "/", "", {"content-type": "application/x-www-form-urlencoded", "host": "h"}, body
+    )
     response = handle(request)
     assert response.status == 501  # reached dispatch: no MissingAuthenticationToken

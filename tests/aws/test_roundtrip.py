@@ -13,9 +13,9 @@ from typing import Any
 
 import pytest
 from botocore.awsrequest import HeadersDict
-from botocore.response import StreamingBody
 from botocore.model import OperationModel, StructureShape
 from botocore.parsers import create_parser
+from botocore.response import StreamingBody
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
@@ -31,7 +31,11 @@ CATALOG = ServiceCatalog(SERVED_MODELS)
 EXAMPLES = settings(
     max_examples=12,
     deadline=None,
-    suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large, HealthCheck.filter_too_much],
+    suppress_health_check=[
+        HealthCheck.too_slow,
+        HealthCheck.data_too_large,
+        HealthCheck.filter_too_much,
+    ],
 )
 
 
@@ -40,18 +44,24 @@ def _cases() -> list[Any]:
     for spec in CATALOG:
         for protocol in spec.protocols:
             for name in spec.model.operation_names:
-                cases.append(pytest.param(spec, protocol, name, id=f"{spec.name}-{protocol}-{name}"))
+                cases.append(
+                    pytest.param(spec, protocol, name, id=f"{spec.name}-{protocol}-{name}")
+                )
     return cases
 
 
 def _has_event_stream(shape: StructureShape | None) -> bool:
-    return shape is not None and any(m.serialization.get("eventstream") for m in shape.members.values())
+    return shape is not None and any(
+        m.serialization.get("eventstream") for m in shape.members.values()
+    )
 
 
 @pytest.mark.parametrize(("spec", "protocol", "name"), _cases())
 @EXAMPLES
 @given(data=st.data())
-def test_request_round_trip(spec: ServiceSpec, protocol: str, name: str, data: st.DataObject) -> None:
+def test_request_round_trip(
+    spec: ServiceSpec, protocol: str, name: str, data: st.DataObject
+) -> None:
     operation = spec.model.operation_model(name)
     params = data.draw(input_params(operation, protocol))
     request = to_http_request(botocore_request(protocol, operation, params))
@@ -63,7 +73,9 @@ def test_request_round_trip(spec: ServiceSpec, protocol: str, name: str, data: s
     assert normalize(parsed, protocol) == normalize(params, protocol)
 
 
-def _drop_absent_payload(shape: StructureShape | None, parsed: dict[str, Any], sent: dict[str, Any]) -> None:
+def _drop_absent_payload(
+    shape: StructureShape | None, parsed: dict[str, Any], sent: dict[str, Any]
+) -> None:
     """botocore sends ``{}`` for an absent structure payload: the wire cannot tell them apart."""
     payload = shape.serialization.get("payload") if shape is not None else None
     if payload is not None and payload not in sent and parsed.get(payload) == {}:
@@ -73,10 +85,14 @@ def _drop_absent_payload(shape: StructureShape | None, parsed: dict[str, Any], s
 @pytest.mark.parametrize(("spec", "protocol", "name"), _cases())
 @EXAMPLES
 @given(data=st.data())
-def test_response_round_trip(spec: ServiceSpec, protocol: str, name: str, data: st.DataObject) -> None:
+def test_response_round_trip(
+    spec: ServiceSpec, protocol: str, name: str, data: st.DataObject
+) -> None:
     operation = spec.model.operation_model(name)
     if _has_event_stream(operation.output_shape):
-        with pytest.raises(EventStreamNotImplemented):  # loudly, until the event-stream encoder exists
+        with pytest.raises(
+            EventStreamNotImplemented
+        ):  # loudly, until the event-stream encoder exists
             serialize_response(protocol, spec, operation, {}, "request-1")
         return
     output = data.draw(output_params(operation, protocol))
@@ -86,16 +102,24 @@ def test_response_round_trip(spec: ServiceSpec, protocol: str, name: str, data: 
     metadata = parsed.pop("ResponseMetadata")
     assert metadata["RequestId"] == "request-1"
     expected = _as_the_wire_carries(operation.output_shape, output, parsed)
-    assert normalize(parsed, protocol, response=True) == normalize(expected, protocol, response=True)
+    assert normalize(parsed, protocol, response=True) == normalize(
+        expected, protocol, response=True
+    )
 
 
-def _as_the_wire_carries(shape: StructureShape | None, output: dict[str, Any], parsed: dict[str, Any]) -> dict[str, Any]:
+def _as_the_wire_carries(
+    shape: StructureShape | None, output: dict[str, Any], parsed: dict[str, Any]
+) -> dict[str, Any]:
     """Members HTTP always carries: a blob/string payload (empty when absent) and Content-Type."""
     expected = dict(output)
     if shape is None:
         return expected
     payload = shape.serialization.get("payload")
-    if payload is not None and payload not in output and shape.members[payload].type_name in ("blob", "string"):
+    if (
+        payload is not None
+        and payload not in output
+        and shape.members[payload].type_name in ("blob", "string")
+    ):
         expected[payload] = b"" if shape.members[payload].type_name == "blob" else ""
     for name, member in shape.members.items():
         if member.serialization.get("name", "").lower() == "content-type" and name not in output:
@@ -115,7 +139,9 @@ def _error_cases() -> list[Any]:
 @pytest.mark.parametrize(("spec", "protocol", "code"), _error_cases())
 def test_modeled_errors_reach_botocore(spec: ServiceSpec, protocol: str, code: str) -> None:
     operation = spec.model.operation_model(spec.model.operation_names[0])
-    response = serialize_error(protocol, spec, ServiceError("it <failed> & \"why\"", code=code), "request-2")
+    response = serialize_error(
+        protocol, spec, ServiceError('it <failed> & "why"', code=code), "request-2"
+    )
 
     parsed = _botocore_parse(protocol, operation, response.status, response.headers, response.body)
     shape = spec.model.shape_for(code)
@@ -127,13 +153,23 @@ def test_modeled_errors_reach_botocore(spec: ServiceSpec, protocol: str, code: s
     assert response.status >= 400
 
 
-def _botocore_parse(protocol: str, operation: OperationModel, status: int, headers: list[tuple[str, str]], body: bytes) -> dict[str, Any]:
+def _botocore_parse(
+    protocol: str,
+    operation: OperationModel,
+    status: int,
+    headers: list[tuple[str, str]],
+    body: bytes,
+) -> dict[str, Any]:
     wire = HeadersDict()
     for key, value in headers:
         wire[key] = value
     # A real client hands botocore a stream for blob payloads (``has_streaming_output``).
     stream = operation.has_streaming_output
-    http = {"status_code": status, "headers": wire, "body": StreamingBody(io.BytesIO(body), len(body)) if stream else body}
+    http = {
+        "status_code": status,
+        "headers": wire,
+        "body": StreamingBody(io.BytesIO(body), len(body)) if stream else body,
+    }
     return create_parser(protocol).parse(http, operation.output_shape)  # type: ignore[no-any-return]
 
 

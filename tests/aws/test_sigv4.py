@@ -26,11 +26,15 @@ TEMPORARY = Credential(
 CREDENTIALS = StaticCredentials([ROOT, TEMPORARY])
 
 
-def verify(request: HttpRequest, *, now: float | None = None, skew: int = 5, unsigned_ok: bool = False) -> Principal:
+def verify(
+    request: HttpRequest, *, now: float | None = None, skew: int = 5, unsigned_ok: bool = False
+) -> Principal:
     verifier = SignatureVerifier(CREDENTIALS, clock=lambda: time.time() if now is None else now)
     signature = read_signature(request)
     assert signature is not None
-    return verifier.verify(request, signature, skew_minutes=skew, allow_unsigned_payload=unsigned_ok)
+    return verifier.verify(
+        request, signature, skew_minutes=skew, allow_unsigned_payload=unsigned_ok
+    )
 
 
 def sts_request(**kwargs: str) -> HttpRequest:
@@ -42,10 +46,24 @@ def test_boto3_requests_of_every_protocol_verify() -> None:
     lam, sqs, sns, logs = client("lambda"), client("sqs"), client("sns"), client("logs")
     requests = [
         sts_request(),
-        captured(lambda: lam.invoke(FunctionName="arn:aws:lambda:us-east-1:000000000000:function:f:1", Payload=b'{"a": "b c"}', InvocationType="Event", ClientContext="e30="), lam),
+        captured(
+            lambda: lam.invoke(
+                FunctionName="arn:aws:lambda:us-east-1:000000000000:function:f:1",
+                Payload=b'{"a": "b c"}',
+                InvocationType="Event",
+                ClientContext="e30=",
+            ),
+            lam,
+        ),
         captured(lambda: lam.list_functions(MaxItems=5, Marker="x y/z+"), lam),
-        captured(lambda: sqs.send_message(QueueUrl="http://q/000000000000/q", MessageBody="hi ünïcode"), sqs),
-        captured(lambda: sns.publish(TopicArn="arn:aws:sns:us-east-1:000000000000:t", Message="m&n=o"), sns),
+        captured(
+            lambda: sqs.send_message(QueueUrl="http://q/000000000000/q", MessageBody="hi ünïcode"),
+            sqs,
+        ),
+        captured(
+            lambda: sns.publish(TopicArn="arn:aws:sns:us-east-1:000000000000:t", Message="m&n=o"),
+            sns,
+        ),
         captured(lambda: logs.describe_log_groups(logGroupNamePrefix="/aws/lambda/"), logs),
     ]
     for request in requests:
@@ -53,7 +71,9 @@ def test_boto3_requests_of_every_protocol_verify() -> None:
 
 
 def test_presigned_url_verifies() -> None:
-    url = client("sts").generate_presigned_url("get_caller_identity", ExpiresIn=60, HttpMethod="GET")
+    url = client("sts").generate_presigned_url(
+        "get_caller_identity", ExpiresIn=60, HttpMethod="GET"
+    )
     parts = urlsplit(url)
     request = HttpRequest("GET", parts.path or "/", parts.query, {"host": parts.netloc})
     signature = read_signature(request)
@@ -97,19 +117,30 @@ def test_session_tokens_must_match_their_credentials() -> None:
 
 def test_tampering_with_body_or_signed_header_is_detected() -> None:
     lam = client("lambda")
-    request = captured(lambda: lam.invoke(FunctionName="f", InvocationType="Event", Payload=b"{}"), lam)
-    assert verify(replace(request, headers={**request.headers, "user-agent": "changed"})) == ROOT.principal
+    request = captured(
+        lambda: lam.invoke(FunctionName="f", InvocationType="Event", Payload=b"{}"), lam
+    )
+    assert (
+        verify(replace(request, headers={**request.headers, "user-agent": "changed"}))
+        == ROOT.principal
+    )
     with pytest.raises(InvalidSignature):
         verify(replace(request, body=b'{"x": 1}'))
     with pytest.raises(InvalidSignature):
-        verify(replace(request, headers={**request.headers, "x-amz-invocation-type": "RequestResponse"}))
+        verify(
+            replace(
+                request, headers={**request.headers, "x-amz-invocation-type": "RequestResponse"}
+            )
+        )
     with pytest.raises(InvalidSignature):
         verify(replace(request, query="Qualifier=2"))
 
 
 def test_clock_skew_window_and_messages() -> None:
     request = sts_request()
-    signed_at = time.mktime(time.strptime(request.headers["x-amz-date"], "%Y%m%dT%H%M%SZ")) - time.timezone
+    signed_at = (
+        time.mktime(time.strptime(request.headers["x-amz-date"], "%Y%m%dT%H%M%SZ")) - time.timezone
+    )
     assert verify(request, now=signed_at + 4 * 60) == ROOT.principal
     with pytest.raises(InvalidSignature) as late:
         verify(request, now=signed_at + 6 * 60)
@@ -119,7 +150,9 @@ def test_clock_skew_window_and_messages() -> None:
     assert verify(request, now=signed_at + 14 * 60, skew=15) == ROOT.principal
     with pytest.raises(InvalidSignature) as early:
         verify(request, now=signed_at - 16 * 60, skew=15)
-    assert early.value.message.startswith(f"Signature not yet current: {stamp} is still later than ")
+    assert early.value.message.startswith(
+        f"Signature not yet current: {stamp} is still later than "
+    )
     assert early.value.message.endswith(" + 15 min.)")
 
 
@@ -145,7 +178,12 @@ def test_clock_skew_window_and_messages() -> None:
     ],
 )
 def test_malformed_authorization_headers(authorization: str, message: str) -> None:
-    request = HttpRequest("POST", "/", "", {"host": "h", "x-amz-date": "20261129T000000Z", "authorization": authorization})
+    request = HttpRequest(
+        "POST",
+        "/",
+        "",
+        {"host": "h", "x-amz-date": "20261129T000000Z", "authorization": authorization},
+    )
     with pytest.raises(IncompleteSignature) as raised:
         read_signature(request)
     assert message in raised.value.message
@@ -153,7 +191,15 @@ def test_malformed_authorization_headers(authorization: str, message: str) -> No
 
 
 def test_a_date_is_required() -> None:
-    request = HttpRequest("POST", "/", "", {"host": "h", "authorization": "AWS4-HMAC-SHA256 Credential=a/b/c/d/aws4_request, SignedHeaders=host, Signature=x"})
+    request = HttpRequest(
+        "POST",
+        "/",
+        "",
+        {
+            "host": "h",
+            "authorization": "AWS4-HMAC-SHA256 Credential=a/b/c/d/aws4_request, SignedHeaders=host, Signature=x",
+        },
+    )
     with pytest.raises(IncompleteSignature) as raised:
         read_signature(request)
     assert "requires existence of either a 'X-Amz-Date' or a 'Date' header" in raised.value.message
@@ -162,7 +208,9 @@ def test_a_date_is_required() -> None:
 def test_host_must_be_signed_and_scope_date_must_match() -> None:
     request = sts_request()
     auth = request.headers["authorization"]
-    unsigned_host = auth.replace("SignedHeaders=content-type;host;x-amz-date", "SignedHeaders=content-type;x-amz-date")
+    unsigned_host = auth.replace(
+        "SignedHeaders=content-type;host;x-amz-date", "SignedHeaders=content-type;x-amz-date"
+    )
     with pytest.raises(InvalidSignature, match="'Host' or ':authority' must be a 'SignedHeader'"):
         verify(replace(request, headers={**request.headers, "authorization": unsigned_host}))
     stamp = request.headers["x-amz-date"]

@@ -44,4 +44,6 @@ def zipped(files: dict[str, str]) -> bytes:
 
 
 def handler_zip(marker: str = "1") -> bytes:
-    return zipped({"handler.py": f"VERSION = {marker!r}\n\ndef handler(event, context):\n    return event\n"})
+    return zipped(
+        {"handler.py": f"VERSION = {marker!r}\n\ndef handler(event, context):\n    return event\n"}
+    )

@@ -42,7 +42,9 @@ class Snapshot:
         if isinstance(expected, dict):
             self._match_dict(expected, actual, path)
         elif isinstance(expected, list):
-            assert isinstance(actual, list) and len(actual) == len(expected), f"{path}: {actual!r} != {expected!r}"
+            assert isinstance(actual, list) and len(actual) == len(expected), (
+                f"{path}: {actual!r} != {expected!r}"
+            )
             for index, (want, got) in enumerate(zip(expected, actual, strict=True)):
                 self.match(want, got, f"{path}[{index}]")
         elif isinstance(expected, str):
@@ -53,10 +55,15 @@ class Snapshot:
     def _match_dict(self, expected: dict[str, Any], actual: Any, path: str) -> None:
         assert isinstance(actual, dict), f"{path}: {actual!r} is not an object"
         if "ResponseMetadata" in expected:
-            assert actual.get("ResponseMetadata", {}).get("HTTPStatusCode") == expected["ResponseMetadata"]["HTTPStatusCode"], f"{path}.ResponseMetadata.HTTPStatusCode"
+            assert (
+                actual.get("ResponseMetadata", {}).get("HTTPStatusCode")
+                == expected["ResponseMetadata"]["HTTPStatusCode"]
+            ), f"{path}.ResponseMetadata.HTTPStatusCode"
         want = {k: v for k, v in expected.items() if k != "ResponseMetadata"}
         got = {k: v for k, v in actual.items() if k != "ResponseMetadata"}
-        assert set(got) == set(want), f"{path}: keys differ: missing {sorted(set(want) - set(got))}, unexpected {sorted(set(got) - set(want))}"
+        assert set(got) == set(want), (
+            f"{path}: keys differ: missing {sorted(set(want) - set(got))}, unexpected {sorted(set(got) - set(want))}"
+        )
         for key in want:
             self.match(want[key], got[key], f"{path}.{key}")
 
@@ -66,7 +73,9 @@ class Snapshot:
             return
         if expected == "date":
             text = actual.isoformat() if isinstance(actual, datetime) else str(actual)
-            assert _DATE.fullmatch(text.replace("+0000", "+00:00")), f"{path}: {actual!r} is not a date"
+            assert _DATE.fullmatch(text.replace("+0000", "+00:00")), (
+                f"{path}: {actual!r} is not a date"
+            )
             return
         text = actual if isinstance(actual, str) else json.dumps(actual)
         pattern, names = self._pattern(expected)
@@ -76,7 +85,9 @@ class Snapshot:
             self._bind(name, found.group(group), path)
 
     def _pattern(self, expected: str) -> tuple[str, dict[str, str]]:
-        text = expected.replace("arn:<partition>:", "arn:aws:").replace("111111111111", self.account)
+        text = expected.replace("arn:<partition>:", "arn:aws:").replace(
+            "111111111111", self.account
+        )
         text = text.replace("<region>", self.region)
         pattern, names, position = "", {}, 0
         for index, found in enumerate(_PLACEHOLDER.finditer(text)):

@@ -12,17 +12,10 @@ from __future__ import annotations
 
 from typing import Any
 
-import pytest
-from botocore.exceptions import ClientError
+from tests.support.aws_errors import error_of
 
 from .conftest import ROLE, handler_zip
 from .snapshot import Snapshot, recorded
-
-
-def error_of(call: Any) -> dict[str, Any]:
-    with pytest.raises(ClientError) as raised:
-        call()
-    return raised.value.response  # type: ignore[no-any-return]
 
 
 def two_versions(lam: Any, snapshot: Snapshot, case: str, name: str, **extra: Any) -> None:

@@ -31,18 +31,33 @@ def slow_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Lambdalite
 def test_05_update_in_progress_conflict(slow_server: LambdaliteServer) -> None:
     lam: Any = make_client(slow_server.endpoint, "lambda")
     snapshot = Snapshot()
-    created = lam.create_function(FunctionName="conflict-fn", Runtime="python3.12", Role=ROLE, Handler="handler.handler", Code={"ZipFile": handler_zip()})
+    created = lam.create_function(
+        FunctionName="conflict-fn",
+        Runtime="python3.12",
+        Role=ROLE,
+        Handler="handler.handler",
+        Code={"ZipFile": handler_zip()},
+    )
     snapshot.match(recorded("05_update_in_progress_conflict", "create-function-response"), created)
     lam.get_waiter("function_active_v2").wait(FunctionName="conflict-fn")
     lam.update_function_code(FunctionName="conflict-fn", ZipFile=handler_zip("2"))
     with pytest.raises(ClientError) as raised:
         lam.update_function_code(FunctionName="conflict-fn", ZipFile=handler_zip("3"))
-    snapshot.match(recorded("05_update_in_progress_conflict", "update-during-in-progress-update-exc"), raised.value.response)
+    snapshot.match(
+        recorded("05_update_in_progress_conflict", "update-during-in-progress-update-exc"),
+        raised.value.response,
+    )
 
 
 def test_pending_function_refuses_changes(slow_server: LambdaliteServer) -> None:
     lam: Any = make_client(slow_server.endpoint, "lambda")
-    lam.create_function(FunctionName="pending-fn", Runtime="python3.12", Role=ROLE, Handler="handler.handler", Code={"ZipFile": handler_zip()})
+    lam.create_function(
+        FunctionName="pending-fn",
+        Runtime="python3.12",
+        Role=ROLE,
+        Handler="handler.handler",
+        Code={"ZipFile": handler_zip()},
+    )
     for call in (
         lambda: lam.update_function_configuration(FunctionName="pending-fn", Timeout=5),
         lambda: lam.publish_version(FunctionName="pending-fn"),

@@ -12,19 +12,12 @@ import re
 from datetime import datetime
 from typing import Any
 
-import pytest
-from botocore.exceptions import ClientError
+from tests.support.aws_errors import error_of
 
 from .conftest import ROLE, handler_zip
 from .snapshot import Snapshot, recorded
 
 QUEUES = "arn:aws:sqs:us-east-1:000000000000"
-
-
-def error_of(call: Any) -> dict[str, Any]:
-    with pytest.raises(ClientError) as raised:
-        call()
-    return raised.value.response  # type: ignore[no-any-return]
 
 
 def active_function(lam: Any, name: str) -> None:

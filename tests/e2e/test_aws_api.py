@@ -32,7 +32,11 @@ def test_aws_cli_get_caller_identity_through_aws_endpoint_url(server: Lambdalite
     env.update(aws_env(server.endpoint))
     result = subprocess.run(
         [sys.executable, "-m", "awscli", "sts", "get-caller-identity", "--output", "json"],
-        env=env, capture_output=True, text=True, timeout=60, check=False,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
     )
     assert result.returncode == 0, result.stderr
     assert json.loads(result.stdout)["Arn"] == "arn:aws:iam::000000000000:root"
@@ -43,10 +47,17 @@ def test_aws_cli_reports_a_bad_secret(server: LambdaliteServer) -> None:
     env.update(aws_env(server.endpoint, secret="wrong"))
     result = subprocess.run(
         [sys.executable, "-m", "awscli", "sts", "get-caller-identity"],
-        env=env, capture_output=True, text=True, timeout=60, check=False,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
     )
     assert result.returncode != 0
-    assert "An error occurred (SignatureDoesNotMatch) when calling the GetCallerIdentity operation" in result.stderr
+    assert (
+        "An error occurred (SignatureDoesNotMatch) when calling the GetCallerIdentity operation"
+        in result.stderr
+    )
 
 
 @pytest.mark.parametrize(
@@ -57,13 +68,17 @@ def test_aws_cli_reports_a_bad_secret(server: LambdaliteServer) -> None:
         ("logs", lambda c: c.describe_log_groups(), "InvalidSignatureException"),
     ],
 )
-def test_wrong_secret_is_refused_in_each_protocol(client: Any, service: str, call: Any, code: str) -> None:
+def test_wrong_secret_is_refused_in_each_protocol(
+    client: Any, service: str, call: Any, code: str
+) -> None:
     with pytest.raises(ClientError) as raised:
         call(client(service, secret="wrong"))
     error = raised.value.response
     assert error["Error"]["Code"] == code
     assert error["ResponseMetadata"]["HTTPStatusCode"] == 403
-    assert error["Error"]["Message"].startswith("The request signature we calculated does not match")
+    assert error["Error"]["Message"].startswith(
+        "The request signature we calculated does not match"
+    )
 
 
 def test_unimplemented_operation_answers_501_naming_it(client: Any) -> None:
@@ -86,7 +101,8 @@ def test_unimplemented_query_operation_answers_in_xml(client: Any) -> None:
 
 def test_unsigned_request_is_refused(server: LambdaliteServer) -> None:
     request = urllib.request.Request(
-        server.endpoint + "/", data=b"Action=GetCallerIdentity&Version=2011-06-15",
+        server.endpoint + "/",
+        data=b"Action=GetCallerIdentity&Version=2011-06-15",
         headers={"Content-Type": "application/x-www-form-urlencoded"},
     )
     with pytest.raises(urllib.error.HTTPError) as raised:
@@ -110,15 +126,26 @@ def _recorded(case: str, key: str) -> dict[str, Any]:
         ("uppercase_architecture", {"Architectures": ["X86_64"]}),
     ],
 )
-def test_model_validation_matches_recorded_aws(client: Any, key: str, overrides: dict[str, Any]) -> None:
+def test_model_validation_matches_recorded_aws(
+    client: Any, key: str, overrides: dict[str, Any]
+) -> None:
     """Constraint violations answer ValidationException exactly as recorded against AWS."""
-    params = {"FunctionName": "fn", "Runtime": "python3.12", "Role": ROLE, "Handler": "index.handler", "Code": {"ZipFile": b"PK"}}
+    params = {
+        "FunctionName": "fn",
+        "Runtime": "python3.12",
+        "Role": ROLE,
+        "Handler": "index.handler",
+        "Code": {"ZipFile": b"PK"},
+    }
     params.update(overrides)
     with pytest.raises(ClientError) as raised:
         client("lambda", parameter_validation=False).create_function(**params)
     expected = _recorded("03_create_function_validation", key)
     assert raised.value.response["Error"] == expected["Error"]
-    assert raised.value.response["ResponseMetadata"]["HTTPStatusCode"] == expected["ResponseMetadata"]["HTTPStatusCode"]
+    assert (
+        raised.value.response["ResponseMetadata"]["HTTPStatusCode"]
+        == expected["ResponseMetadata"]["HTTPStatusCode"]
+    )
 
 
 def test_validation_reports_every_violation(client: Any) -> None:
@@ -128,14 +155,23 @@ def test_validation_reports_every_violation(client: Any) -> None:
         )
     message = raised.value.response["Error"]["Message"]
     assert message.startswith("3 validation errors detected: ")
-    assert "Value '6000' at 'timeout' failed to satisfy constraint: Member must have value less than or equal to 5400" in message
-    assert "Value '64' at 'memorySize' failed to satisfy constraint: Member must have value greater than or equal to 128" in message
+    assert (
+        "Value '6000' at 'timeout' failed to satisfy constraint: Member must have value less than or equal to 5400"
+        in message
+    )
+    assert (
+        "Value '64' at 'memorySize' failed to satisfy constraint: Member must have value greater than or equal to 128"
+        in message
+    )
 
 
 def test_sensitive_values_are_not_echoed(client: Any) -> None:
     with pytest.raises(ClientError) as raised:
         client("lambda", parameter_validation=False).create_function(
-            FunctionName="fn", Role=ROLE, Code={"ZipFile": b"PK"}, Environment={"Variables": {"bad-key": "secret"}}
+            FunctionName="fn",
+            Role=ROLE,
+            Code={"ZipFile": b"PK"},
+            Environment={"Variables": {"bad-key": "secret"}},
         )
     assert raised.value.response["Error"]["Message"] == (
         "1 validation error detected: Value at 'environment.variables' failed to satisfy constraint: "

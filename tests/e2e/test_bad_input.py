@@ -24,7 +24,9 @@ def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LambdaliteServe
         yield started
 
 
-def logs(server: LambdaliteServer, body: bytes, target: str = "Logs_20140328.DescribeLogGroups") -> tuple[int, dict[str, str], bytes]:
+def logs(
+    server: LambdaliteServer, body: bytes, target: str = "Logs_20140328.DescribeLogGroups"
+) -> tuple[int, dict[str, str], bytes]:
     return send(server.endpoint, "POST", "/", body, {**JSON_11, "X-Amz-Target": target}, "logs")
 
 
@@ -36,7 +38,13 @@ def assert_aws_error(status: int, headers: dict[str, str], expected_status: int)
 
 @pytest.mark.parametrize(
     "body",
-    [b'{"logGroupNamePrefix": ', b"[1, 2]", b'{"limit": "ten"}', b"\xff\xfe\x00garbage", b'{"logGroupNamePrefix": 5}'],
+    [
+        b'{"logGroupNamePrefix": ',
+        b"[1, 2]",
+        b'{"limit": "ten"}',
+        b"\xff\xfe\x00garbage",
+        b'{"logGroupNamePrefix": 5}',
+    ],
     ids=["truncated-json", "array", "wrong-type", "not-utf8", "number-for-string"],
 )
 def test_unreadable_json_bodies(server: LambdaliteServer, body: bytes) -> None:
@@ -46,7 +54,14 @@ def test_unreadable_json_bodies(server: LambdaliteServer, body: bytes) -> None:
 
 
 def test_malformed_rest_json_body(server: LambdaliteServer) -> None:
-    status, headers, answer = send(server.endpoint, "POST", "/2015-03-31/functions", b"{not json", {"Content-Type": "application/json"}, "lambda")
+    status, headers, answer = send(
+        server.endpoint,
+        "POST",
+        "/2015-03-31/functions",
+        b"{not json",
+        {"Content-Type": "application/json"},
+        "lambda",
+    )
     assert_aws_error(status, headers, 400)
     assert headers["x-amzn-errortype"] == "SerializationException"
     assert "message" in json.loads(answer)
@@ -59,15 +74,28 @@ def test_unknown_target(server: LambdaliteServer) -> None:
 
 
 def test_unknown_query_action(server: LambdaliteServer) -> None:
-    status, headers, answer = send(server.endpoint, "POST", "/", b"Action=NoSuchThing&Version=2011-06-15", FORM, "sts")
+    status, headers, answer = send(
+        server.endpoint, "POST", "/", b"Action=NoSuchThing&Version=2011-06-15", FORM, "sts"
+    )
     assert_aws_error(status, headers, 400)
     assert b"<Code>InvalidAction</Code>" in answer
     assert b"The action NoSuchThing is not valid for this web service." in answer
 
 
-@pytest.mark.parametrize("content_type", ["text/plain", "application/json", "application/octet-stream"])
-def test_wrong_content_type_for_a_query_service(server: LambdaliteServer, content_type: str) -> None:
-    status, headers, answer = send(server.endpoint, "POST", "/", b"Action=GetCallerIdentity", {"Content-Type": content_type}, "sts")
+@pytest.mark.parametrize(
+    "content_type", ["text/plain", "application/json", "application/octet-stream"]
+)
+def test_wrong_content_type_for_a_query_service(
+    server: LambdaliteServer, content_type: str
+) -> None:
+    status, headers, answer = send(
+        server.endpoint,
+        "POST",
+        "/",
+        b"Action=GetCallerIdentity",
+        {"Content-Type": content_type},
+        "sts",
+    )
     assert_aws_error(status, headers, 400)
     assert b"<Code>MissingAction</Code>" in answer
 
@@ -80,7 +108,9 @@ def test_malformed_query_list_index(server: LambdaliteServer) -> None:
 
 
 def test_unknown_rest_path(server: LambdaliteServer) -> None:
-    status, headers, answer = send(server.endpoint, "GET", "/2015-03-31/no-such-thing", b"", {}, "lambda")
+    status, headers, answer = send(
+        server.endpoint, "GET", "/2015-03-31/no-such-thing", b"", {}, "lambda"
+    )
     assert_aws_error(status, headers, 404)
     assert headers["x-amzn-errortype"] == "UnknownOperationException"
 
@@ -96,7 +126,13 @@ def test_huge_headers(server: LambdaliteServer) -> None:
 
 
 def logs_with_header(server: LambdaliteServer, value: str) -> tuple[int, dict[str, str], bytes]:
-    return send(server.endpoint, "POST", "/", b"{}", {**JSON_11, "X-Amz-Target": "Logs_20140328.DescribeLogGroups", "X-Padding": value})
+    return send(
+        server.endpoint,
+        "POST",
+        "/",
+        b"{}",
+        {**JSON_11, "X-Amz-Target": "Logs_20140328.DescribeLogGroups", "X-Padding": value},
+    )
 
 
 def test_body_over_the_limit(server: LambdaliteServer) -> None:
@@ -110,7 +146,7 @@ def test_truncated_body_times_out_with_408(server: LambdaliteServer) -> None:
     with socket.create_connection((parts.hostname, parts.port), timeout=30) as connection:
         connection.sendall(
             b"POST / HTTP/1.1\r\nHost: x\r\nContent-Type: application/x-amz-json-1.1\r\n"
-            b"X-Amz-Target: Logs_20140328.DescribeLogGroups\r\nContent-Length: 100\r\n\r\n{\"a\""
+            b'X-Amz-Target: Logs_20140328.DescribeLogGroups\r\nContent-Length: 100\r\n\r\n{"a"'
         )
         answer = _read_response(connection)
     assert answer.startswith(b"HTTP/1.1 408 ")
@@ -122,7 +158,13 @@ def _read_response(connection: socket.socket) -> bytes:
     while b"\r\n\r\n" not in data:
         data += connection.recv(65536)
     head, _, body = data.partition(b"\r\n\r\n")
-    length = int(next(line.split(b":")[1] for line in head.split(b"\r\n") if line.lower().startswith(b"content-length")))
+    length = int(
+        next(
+            line.split(b":")[1]
+            for line in head.split(b"\r\n")
+            if line.lower().startswith(b"content-length")
+        )
+    )
     while len(body) < length:
         body += connection.recv(65536)
     return head + b"\r\n\r\n" + body

@@ -18,7 +18,11 @@ def aws(server: LambdaliteServer, *args: str) -> Any:
     env.update(aws_env(server.endpoint))
     result = subprocess.run(
         [sys.executable, "-m", "awscli", *args, "--output", "json"],
-        env=env, capture_output=True, text=True, timeout=60, check=False,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
     )
     assert result.returncode == 0, result.stderr
     return json.loads(result.stdout) if result.stdout.strip() else None
@@ -27,13 +31,34 @@ def aws(server: LambdaliteServer, *args: str) -> Any:
 def test_cli_function_lifecycle(server: LambdaliteServer, tmp_path: Path) -> None:
     package = tmp_path / "function.zip"
     package.write_bytes(handler_zip("cli"))
-    created = aws(server, "lambda", "create-function", "--function-name", "cli-fn", "--runtime", "python3.12",
-                  "--role", ROLE, "--handler", "handler.handler", "--zip-file", f"fileb://{package}")
+    created = aws(
+        server,
+        "lambda",
+        "create-function",
+        "--function-name",
+        "cli-fn",
+        "--runtime",
+        "python3.12",
+        "--role",
+        ROLE,
+        "--handler",
+        "handler.handler",
+        "--zip-file",
+        f"fileb://{package}",
+    )
     assert created["FunctionName"] == "cli-fn"
     aws(server, "lambda", "wait", "function-active-v2", "--function-name", "cli-fn")
     listed = aws(server, "lambda", "list-functions")
     assert "cli-fn" in [f["FunctionName"] for f in listed["Functions"]]
-    updated = aws(server, "lambda", "update-function-configuration", "--function-name", "cli-fn", "--timeout", "7")
+    updated = aws(
+        server,
+        "lambda",
+        "update-function-configuration",
+        "--function-name",
+        "cli-fn",
+        "--timeout",
+        "7",
+    )
     assert updated["LastUpdateStatus"] == "InProgress"
     aws(server, "lambda", "wait", "function-updated-v2", "--function-name", "cli-fn")
     assert aws(server, "lambda", "publish-version", "--function-name", "cli-fn")["Version"] == "1"
@@ -42,4 +67,6 @@ def test_cli_function_lifecycle(server: LambdaliteServer, tmp_path: Path) -> Non
     settings = aws(server, "lambda", "get-account-settings")
     assert settings["AccountUsage"]["FunctionCount"] >= 1
     aws(server, "lambda", "delete-function", "--function-name", "cli-fn")
-    assert "cli-fn" not in [f["FunctionName"] for f in aws(server, "lambda", "list-functions")["Functions"]]
+    assert "cli-fn" not in [
+        f["FunctionName"] for f in aws(server, "lambda", "list-functions")["Functions"]
+    ]

@@ -26,7 +26,9 @@ def _everything(lam: Any) -> dict[str, Any]:
         "url": strip(lam.get_function_url_config(FunctionName="kept", Qualifier="live")),
         "layer": strip(lam.get_layer_version(LayerName="kept-layer", VersionNumber=1)),
         "mappings": lam.list_event_source_mappings(FunctionName="kept")["EventSourceMappings"],
-        "tags": lam.list_tags(Resource="arn:aws:lambda:us-east-1:000000000000:function:kept")["Tags"],
+        "tags": lam.list_tags(Resource="arn:aws:lambda:us-east-1:000000000000:function:kept")[
+            "Tags"
+        ],
     }
 
 
@@ -45,19 +47,35 @@ def test_state_survives_a_restart(tmp_path: Path) -> None:
         lam: Any = make_client(first.endpoint, "lambda")
         lam.publish_layer_version(LayerName="kept-layer", Content={"ZipFile": handler_zip("layer")})
         lam.create_function(
-            FunctionName="kept", Runtime="python3.12", Role=ROLE, Handler="handler.handler",
-            Code={"ZipFile": handler_zip("1")}, Tags={"team": "a"},
+            FunctionName="kept",
+            Runtime="python3.12",
+            Role=ROLE,
+            Handler="handler.handler",
+            Code={"ZipFile": handler_zip("1")},
+            Tags={"team": "a"},
             Layers=["arn:aws:lambda:us-east-1:000000000000:layer:kept-layer:1"],
         )
         lam.publish_version(FunctionName="kept", Description="one")
-        lam.update_function_configuration(FunctionName="kept", MemorySize=256, Environment={"Variables": {"KEY": "v"}})
+        lam.update_function_configuration(
+            FunctionName="kept", MemorySize=256, Environment={"Variables": {"KEY": "v"}}
+        )
         lam.get_waiter("function_updated_v2").wait(FunctionName="kept")
         lam.create_alias(FunctionName="kept", Name="live", FunctionVersion="1")
-        lam.add_permission(FunctionName="kept", Qualifier="live", StatementId="s3", Action="lambda:InvokeFunction", Principal="s3.amazonaws.com")
+        lam.add_permission(
+            FunctionName="kept",
+            Qualifier="live",
+            StatementId="s3",
+            Action="lambda:InvokeFunction",
+            Principal="s3.amazonaws.com",
+        )
         lam.put_function_concurrency(FunctionName="kept", ReservedConcurrentExecutions=5)
         lam.put_function_event_invoke_config(FunctionName="kept", MaximumRetryAttempts=1)
         lam.create_function_url_config(FunctionName="kept", Qualifier="live", AuthType="NONE")
-        lam.create_event_source_mapping(FunctionName="kept", EventSourceArn="arn:aws:sqs:us-east-1:000000000000:queue", BatchSize=5)
+        lam.create_event_source_mapping(
+            FunctionName="kept",
+            EventSourceArn="arn:aws:sqs:us-east-1:000000000000:queue",
+            BatchSize=5,
+        )
         before = _without_signed_urls(_everything(lam))
         assert first.stop() == 0
     with running_server(data_dir) as second:
@@ -73,12 +91,20 @@ def test_kill_9_after_an_acknowledged_create_loses_nothing(tmp_path: Path) -> No
     # The first server keeps the function Pending for long enough to be killed in that state.
     first = LambdaliteServer(data_dir, env={"LAMBDALITE_LAMBDA_STATE_TRANSITION_SECONDS": "600"})
     lam: Any = make_client(first.endpoint, "lambda")
-    created = lam.create_function(FunctionName="survivor", Runtime="python3.12", Role=ROLE, Handler="handler.handler", Code={"ZipFile": handler_zip("k")})
+    created = lam.create_function(
+        FunctionName="survivor",
+        Runtime="python3.12",
+        Role=ROLE,
+        Handler="handler.handler",
+        Code={"ZipFile": handler_zip("k")},
+    )
     assert created["State"] == "Pending"
     first.stop(signal.SIGKILL)
     with running_server(data_dir) as second:
         lam = make_client(second.endpoint, "lambda")
-        lam.get_waiter("function_active_v2").wait(FunctionName="survivor")  # the restart finishes it
+        lam.get_waiter("function_active_v2").wait(
+            FunctionName="survivor"
+        )  # the restart finishes it
         configuration = lam.get_function_configuration(FunctionName="survivor")
         assert configuration["CodeSha256"] == created["CodeSha256"]
         assert configuration["State"] == "Active"

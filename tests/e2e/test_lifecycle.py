@@ -26,7 +26,10 @@ def test_up_reports_endpoint_credentials_and_a_private_data_dir(tmp_path: Path) 
     data_dir = tmp_path / "nested" / "lambdalite"
     with running_server(data_dir) as server:
         ready = next(line for line in server.stdout if "AWS_ENDPOINT_URL" in line)
-        assert "AWS_ACCESS_KEY_ID=test AWS_SECRET_ACCESS_KEY=test AWS_DEFAULT_REGION=us-east-1" in ready
+        assert (
+            "AWS_ACCESS_KEY_ID=test AWS_SECRET_ACCESS_KEY=test AWS_DEFAULT_REGION=us-east-1"
+            in ready
+        )
         assert any(str(data_dir) in line for line in server.stderr)
         assert stat.S_IMODE(data_dir.stat().st_mode) == 0o700
         status, _, body = send(server.endpoint, "GET", "/_lambdalite/health")
@@ -37,7 +40,11 @@ def test_up_reports_endpoint_credentials_and_a_private_data_dir(tmp_path: Path) 
     assert health["auth"] == "on"
     assert health["store"] == "sqlite"
     assert health["uptime_seconds"] >= 0
-    assert health["services"]["sts"] == {"enabled": True, "implemented_operations": 1, "operations": 12}
+    assert health["services"]["sts"] == {
+        "enabled": True,
+        "implemented_operations": 1,
+        "operations": 12,
+    }
     assert health["services"]["lambda"]["enabled"] is True
     assert health["services"]["sqs"]["enabled"] is False
     assert set(health["host"]) >= {"namespaces", "cgroup", "seccomp", "root"}
@@ -46,11 +53,20 @@ def test_up_reports_endpoint_credentials_and_a_private_data_dir(tmp_path: Path) 
 def test_sigterm_finishes_in_flight_requests_then_closes_the_store(tmp_path: Path) -> None:
     server = LambdaliteServer(tmp_path / "data")
     body = b"Action=GetCallerIdentity&Version=2011-06-15"
-    headers = signed_headers("POST", server.endpoint + "/", body, {"Content-Type": "application/x-www-form-urlencoded"}, "sts")
+    headers = signed_headers(
+        "POST",
+        server.endpoint + "/",
+        body,
+        {"Content-Type": "application/x-www-form-urlencoded"},
+        "sts",
+    )
     head = "".join(f"{k}: {v}\r\n" for k, v in headers.items())
     parts = urlsplit(server.endpoint)
     with socket.create_connection((parts.hostname, parts.port), timeout=30) as connection:
-        connection.sendall(f"POST / HTTP/1.1\r\nHost: {parts.netloc}\r\n{head}Content-Length: {len(body)}\r\n\r\n".encode() + body[:10])
+        connection.sendall(
+            f"POST / HTTP/1.1\r\nHost: {parts.netloc}\r\n{head}Content-Length: {len(body)}\r\n\r\n".encode()
+            + body[:10]
+        )
         # A request answered after that one was sent means the server has read its headers.
         assert send(server.endpoint, "GET", "/_lambdalite/health")[0] == 200
         server.process.send_signal(signal.SIGTERM)
@@ -87,7 +103,13 @@ def test_auth_off_accepts_anything_and_says_so(tmp_path: Path) -> None:
         assert any("--auth off" in line for line in server.stderr)
         identity = make_client(server.endpoint, "sts", secret="anything").get_caller_identity()
         assert identity["Arn"] == "arn:aws:iam::000000000000:root"
-        status, _, answer = send(server.endpoint, "POST", "/", b"Action=GetCallerIdentity&Version=2011-06-15", {"Content-Type": "application/x-www-form-urlencoded"})
+        status, _, answer = send(
+            server.endpoint,
+            "POST",
+            "/",
+            b"Action=GetCallerIdentity&Version=2011-06-15",
+            {"Content-Type": "application/x-www-form-urlencoded"},
+        )
         assert status == 200 and b"<Account>000000000000</Account>" in answer
         _, _, health = send(server.endpoint, "GET", "/_lambdalite/health")
         assert json.loads(health)["auth"] == "off"
@@ -96,7 +118,14 @@ def test_auth_off_accepts_anything_and_says_so(tmp_path: Path) -> None:
 def _cli(*args: str, env: dict[str, str] | None = None) -> subprocess.CompletedProcess[str]:
     environment = {k: v for k, v in os.environ.items() if not k.startswith("LAMBDALITE_")}
     environment.update(env or {})
-    return subprocess.run([sys.executable, "-m", "lambdalite", *args], capture_output=True, text=True, timeout=60, env=environment, check=False)
+    return subprocess.run(
+        [sys.executable, "-m", "lambdalite", *args],
+        capture_output=True,
+        text=True,
+        timeout=60,
+        env=environment,
+        check=False,
+    )
 
 
 def test_status_describes_a_running_server(tmp_path: Path) -> None:
@@ -116,7 +145,9 @@ def test_status_without_a_server_is_one_clear_line() -> None:
         port = unused.getsockname()[1]
     result = _cli("status", "--endpoint", f"http://127.0.0.1:{port}")
     assert result.returncode == 1
-    assert result.stderr.startswith(f"lambdalite: no lambdalite answering at http://127.0.0.1:{port}")
+    assert result.stderr.startswith(
+        f"lambdalite: no lambdalite answering at http://127.0.0.1:{port}"
+    )
     assert len(result.stderr.strip().splitlines()) == 1
 
 
@@ -127,13 +158,18 @@ def test_busy_port_is_one_clear_line(tmp_path: Path) -> None:
         port = busy.getsockname()[1]
         result = _cli("up", "--port", str(port), "--data-dir", str(tmp_path / "data"))
     assert result.returncode == 1
-    assert result.stderr.strip().splitlines()[-1] == f"lambdalite: cannot listen on 127.0.0.1:{port}: Address already in use"
+    assert (
+        result.stderr.strip().splitlines()[-1]
+        == f"lambdalite: cannot listen on 127.0.0.1:{port}: Address already in use"
+    )
 
 
 def test_invalid_setting_is_one_clear_line(tmp_path: Path) -> None:
     result = _cli("up", "--data-dir", str(tmp_path / "data"), env={"LAMBDALITE_ACCOUNT_ID": "abc"})
     assert result.returncode == 1
-    assert result.stderr.startswith("lambdalite: invalid setting account_id: String should match pattern")
+    assert result.stderr.startswith(
+        "lambdalite: invalid setting account_id: String should match pattern"
+    )
     assert len(result.stderr.strip().splitlines()) == 1
 
 
@@ -155,7 +191,9 @@ def test_aws_env_helper_matches_the_ready_line(tmp_path: Path, signal_number: in
         assert server.stop(signal_number) == 0
 
 
-def test_postgresql_database_serves_the_same(tmp_path: Path, postgres_server: PostgresServer) -> None:
+def test_postgresql_database_serves_the_same(
+    tmp_path: Path, postgres_server: PostgresServer
+) -> None:
     schema = postgres_server.create_schema()
     try:
         url = postgres_server.url(schema)

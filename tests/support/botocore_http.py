@@ -14,7 +14,9 @@ from lambdalite.aws.http import HttpRequest
 ENDPOINT = "http://127.0.0.1:4566"
 
 
-def botocore_request(protocol: str, operation: OperationModel, params: dict[str, Any]) -> AWSPreparedRequest:
+def botocore_request(
+    protocol: str, operation: OperationModel, params: dict[str, Any]
+) -> AWSPreparedRequest:
     """The HTTP request botocore's own serializer builds for ``params``."""
     serializer = create_serializer(protocol, include_validation=False)
     request_dict = serializer.serialize_to_request(params, operation)
@@ -29,6 +31,8 @@ def to_http_request(prepared: AWSPreparedRequest) -> HttpRequest:
         body = body.encode("utf-8")
     elif not isinstance(body, bytes):
         body = body.read()
-    headers = {k.lower(): v.decode() if isinstance(v, bytes) else v for k, v in prepared.headers.items()}
+    headers = {
+        k.lower(): v.decode() if isinstance(v, bytes) else v for k, v in prepared.headers.items()
+    }
     headers.setdefault("host", url.netloc)
     return HttpRequest(prepared.method, url.path or "/", url.query, headers, body)

@@ -21,17 +21,39 @@ START_TIMEOUT = 60.0
 class LambdaliteServer:
     """A ``lambdalite up`` child process; ``endpoint`` is known once it printed its ready line."""
 
-    def __init__(self, data_dir: Path, args: Sequence[str] = (), env: dict[str, str] | None = None) -> None:
+    def __init__(
+        self, data_dir: Path, args: Sequence[str] = (), env: dict[str, str] | None = None
+    ) -> None:
         self.data_dir = data_dir
-        command = [sys.executable, "-m", "lambdalite", "up", "--host", "127.0.0.1", "--port", "0", "--data-dir", str(data_dir), *args]
-        environment = {k: v for k, v in os.environ.items() if not k.startswith(("LAMBDALITE_", "AWS_"))}
+        command = [
+            sys.executable,
+            "-m",
+            "lambdalite",
+            "up",
+            "--host",
+            "127.0.0.1",
+            "--port",
+            "0",
+            "--data-dir",
+            str(data_dir),
+            *args,
+        ]
+        environment = {
+            k: v for k, v in os.environ.items() if not k.startswith(("LAMBDALITE_", "AWS_"))
+        }
         environment.update(env or {})
-        self.process = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=environment)
+        self.process = subprocess.Popen(
+            command, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=environment
+        )
         self.stdout: list[str] = []
         self.stderr: list[str] = []
         self._lines: queue.Queue[str | None] = queue.Queue()
-        threading.Thread(target=self._pump, args=(self.process.stdout, self.stdout, True), daemon=True).start()
-        threading.Thread(target=self._pump, args=(self.process.stderr, self.stderr, False), daemon=True).start()
+        threading.Thread(
+            target=self._pump, args=(self.process.stdout, self.stdout, True), daemon=True
+        ).start()
+        threading.Thread(
+            target=self._pump, args=(self.process.stderr, self.stderr, False), daemon=True
+        ).start()
         self.endpoint = self._await_ready()
 
     def _pump(self, stream: object, sink: list[str], announce: bool) -> None:
@@ -55,7 +77,9 @@ class LambdaliteServer:
             if found:
                 return found.group(1)
         self.kill()
-        raise RuntimeError("lambdalite did not become ready:\n" + "".join(self.stdout + self.stderr))
+        raise RuntimeError(
+            "lambdalite did not become ready:\n" + "".join(self.stdout + self.stderr)
+        )
 
     def stop(self, sig: int = signal.SIGTERM, timeout: float = 30.0) -> int:
         """Signal the server and wait for it to exit; returns its exit status."""
@@ -74,7 +98,9 @@ class LambdaliteServer:
 
 
 @contextmanager
-def running_server(data_dir: Path, args: Sequence[str] = (), env: dict[str, str] | None = None) -> Iterator[LambdaliteServer]:
+def running_server(
+    data_dir: Path, args: Sequence[str] = (), env: dict[str, str] | None = None
+) -> Iterator[LambdaliteServer]:
     server = LambdaliteServer(data_dir, args, env)
     try:
         yield server

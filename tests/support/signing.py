@@ -19,7 +19,11 @@ def signed_headers(
 
 
 def send(
-    endpoint: str, method: str, path: str, body: bytes = b"", headers: dict[str, str] | None = None,
+    endpoint: str,
+    method: str,
+    path: str,
+    body: bytes = b"",
+    headers: dict[str, str] | None = None,
     service: str | None = None,
 ) -> tuple[int, dict[str, str], bytes]:
     """One request over a fresh connection; signed for ``service`` when given."""

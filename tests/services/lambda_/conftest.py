@@ -35,7 +35,13 @@ def function(lam: Any, request: pytest.FixtureRequest) -> Callable[..., str]:
         # Unique per test (parametrized ones included) and per call, within AWS's 64 characters.
         digest = hashlib.sha1(request.node.nodeid.encode()).hexdigest()[:12]
         name = f"{request.node.originalname[:40]}-{digest}-{len(created)}"
-        params = {"FunctionName": name, "Runtime": "python3.12", "Role": ROLE, "Handler": "handler.handler", "Code": {"ZipFile": handler_zip()}}
+        params = {
+            "FunctionName": name,
+            "Runtime": "python3.12",
+            "Role": ROLE,
+            "Handler": "handler.handler",
+            "Code": {"ZipFile": handler_zip()},
+        }
         params.update(overrides)
         lam.create_function(**params)
         lam.get_waiter("function_active_v2").wait(FunctionName=params["FunctionName"])

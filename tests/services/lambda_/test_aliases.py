@@ -9,24 +9,12 @@ from typing import Any
 import pytest
 from botocore.exceptions import ClientError
 
-ACCOUNT = "000000000000"
+from tests.support.aws_errors import ACCOUNT, arn, error
+
 REVISION_MISMATCH = (
     "The Revision Id provided does not match the latest Revision Id. "
     "Call the GetFunction/GetAlias API to retrieve the latest Revision Id"
 )
-
-
-def error(call: Callable[[], Any]) -> tuple[str, str, int]:
-    with pytest.raises(ClientError) as raised:
-        call()
-    response = raised.value.response
-    status = response["ResponseMetadata"]["HTTPStatusCode"]
-    return response["Error"]["Code"], response["Error"]["Message"], status
-
-
-def arn(name: str, qualifier: str | None = None) -> str:
-    base = f"arn:aws:lambda:us-east-1:{ACCOUNT}:function:{name}"
-    return f"{base}:{qualifier}" if qualifier else base
 
 
 def with_versions(lam: Any, function: Callable[..., str], count: int) -> str:

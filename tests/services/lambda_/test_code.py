@@ -42,7 +42,10 @@ def test_unpacked_once_per_package_keeping_the_executable_bit(tmp_path: Path) ->
 
 def test_unzipped_size_limit(tmp_path: Path) -> None:
     buffer = io.BytesIO()
-    with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED, compresslevel=1) as archive, archive.open("zeros", "w") as member:
+    with (
+        zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED, compresslevel=1) as archive,
+        archive.open("zeros", "w") as member,
+    ):
         chunk = bytes(1 << 20)
         for _ in range(MAX_UNZIPPED_BYTES // len(chunk) + 1):
             member.write(chunk)
@@ -55,7 +58,13 @@ def test_unzipped_size_limit(tmp_path: Path) -> None:
 def test_request_over_50_mb_is_refused(lam: Any) -> None:
     huge = zipped({"handler.py": "x = 1\n"}) + bytes(52_500_000)
     with pytest.raises(ClientError) as raised:
-        lam.create_function(FunctionName="huge", Runtime="python3.12", Role=ROLE, Handler="h.h", Code={"ZipFile": huge})
+        lam.create_function(
+            FunctionName="huge",
+            Runtime="python3.12",
+            Role=ROLE,
+            Handler="h.h",
+            Code={"ZipFile": huge},
+        )
     assert raised.value.response["Error"] == {
         "Code": "RequestTooLargeException",
         "Message": "Request must be smaller than 69905067 bytes for the CreateFunction operation",

@@ -9,7 +9,6 @@ from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Any
 
-import pytest
 from botocore.exceptions import ClientError
 
 from lambdalite.config import Settings
@@ -18,31 +17,15 @@ from lambdalite.services.lambda_.provider import LambdaProvider
 from lambdalite.services.platform import Platform
 from lambdalite.store import BlobStore, Scope, Store
 from tests.e2e.conftest import make_client
+from tests.support.aws_errors import ACCOUNT, arn, error
 from tests.support.server import running_server
 
 from .conftest import ROLE, handler_zip
 
-ACCOUNT = "000000000000"
 BELOW_MINIMUM = (
     "Specified {} for function decreases account's UnreservedConcurrentExecution "
     "below its minimum value of [100]."
 )
-
-
-def error(call: Callable[[], Any]) -> tuple[str, str, int]:
-    with pytest.raises(ClientError) as raised:
-        call()
-    response = raised.value.response
-    return (
-        response["Error"]["Code"],
-        response["Error"]["Message"],
-        response["ResponseMetadata"]["HTTPStatusCode"],
-    )
-
-
-def arn(name: str, qualifier: str | None = None) -> str:
-    base = f"arn:aws:lambda:us-east-1:{ACCOUNT}:function:{name}"
-    return f"{base}:{qualifier}" if qualifier else base
 
 
 def unreserved(lam: Any) -> int:

@@ -8,28 +8,10 @@ from collections.abc import Callable
 from datetime import datetime
 from typing import Any
 
-import pytest
-from botocore.exceptions import ClientError
+from tests.support.aws_errors import ACCOUNT, arn, error
 
-ACCOUNT = "000000000000"
 NO_DESTINATIONS = {"OnSuccess": {}, "OnFailure": {}}
 QUEUE = f"arn:aws:sqs:us-east-1:{ACCOUNT}:results"
-
-
-def error(call: Callable[[], Any]) -> tuple[str, str, int]:
-    with pytest.raises(ClientError) as raised:
-        call()
-    response = raised.value.response
-    return (
-        response["Error"]["Code"],
-        response["Error"]["Message"],
-        response["ResponseMetadata"]["HTTPStatusCode"],
-    )
-
-
-def arn(name: str, qualifier: str | None = None) -> str:
-    base = f"arn:aws:lambda:us-east-1:{ACCOUNT}:function:{name}"
-    return f"{base}:{qualifier}" if qualifier else base
 
 
 def body(response: dict[str, Any]) -> dict[str, Any]:

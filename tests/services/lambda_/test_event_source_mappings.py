@@ -12,11 +12,11 @@ import pytest
 from botocore.exceptions import ClientError
 
 from tests.e2e.conftest import make_client
+from tests.support.aws_errors import ACCOUNT, arn, error
 from tests.support.server import LambdaliteServer, running_server
 
 from .conftest import ROLE, handler_zip
 
-ACCOUNT = "000000000000"
 QUEUES = f"arn:aws:sqs:us-east-1:{ACCOUNT}"
 NOT_EXIST = ("ResourceNotFoundException", "The resource you requested does not exist.", 404)
 IN_USE = (
@@ -27,21 +27,8 @@ IN_USE = (
 DEADLINE = 15.0
 
 
-def error(call: Callable[[], Any]) -> tuple[str, str, int]:
-    with pytest.raises(ClientError) as raised:
-        call()
-    response = raised.value.response
-    status = response["ResponseMetadata"]["HTTPStatusCode"]
-    return response["Error"]["Code"], response["Error"]["Message"], status
-
-
 def invalid(message: str) -> tuple[str, str, int]:
     return ("InvalidParameterValueException", message, 400)
-
-
-def arn(name: str, qualifier: str | None = None) -> str:
-    base = f"arn:aws:lambda:us-east-1:{ACCOUNT}:function:{name}"
-    return f"{base}:{qualifier}" if qualifier else base
 
 
 def queue(request: pytest.FixtureRequest, suffix: str = "") -> str:

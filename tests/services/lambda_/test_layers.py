@@ -17,7 +17,6 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from botocore.exceptions import ClientError
 
 from lambdalite.config import Settings
 from lambdalite.links import Links
@@ -26,26 +25,15 @@ from lambdalite.services.platform import Platform
 from lambdalite.store import BlobStore, Scope, Store
 from tests.conformance.conftest import zipped
 from tests.e2e.conftest import make_client
+from tests.support.aws_errors import ACCOUNT, error
 from tests.support.server import running_server
 
 from .conftest import ROLE, handler_zip
 
-ACCOUNT = "000000000000"
 OTHER_ACCOUNT = "111111111111"
 CREATED_DATE = re.compile(r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}\+0000")
 NOT_FOUND = ("ResourceNotFoundException", "The resource you requested does not exist.", 404)
 BELOW_ONE = ("InvalidParameterValueException", "Layer Version Cannot be less than 1", 400)
-
-
-def error(call: Callable[[], Any]) -> tuple[str, str, int]:
-    with pytest.raises(ClientError) as raised:
-        call()
-    response = raised.value.response
-    return (
-        response["Error"]["Code"],
-        response["Error"]["Message"],
-        response["ResponseMetadata"]["HTTPStatusCode"],
-    )
 
 
 def layer_zip(marker: str = "1") -> bytes:

@@ -14,7 +14,8 @@ from typing import Any
 import pytest
 from botocore.exceptions import ClientError
 
-ACCOUNT = "000000000000"
+from tests.support.aws_errors import ACCOUNT, arn, error
+
 REGION = "us-east-1"
 BUCKET_ARN = "arn:aws:s3:::test-bucket"
 INVOKE = "lambda:InvokeFunction"
@@ -22,22 +23,6 @@ PRECONDITION = (
     "The Revision Id provided does not match the latest Revision Id. "
     "Call the GetFunction/GetAlias API to retrieve the latest Revision Id"
 )
-
-
-def arn(name: str, qualifier: str | None = None) -> str:
-    base = f"arn:aws:lambda:{REGION}:{ACCOUNT}:function:{name}"
-    return f"{base}:{qualifier}" if qualifier else base
-
-
-def error(call: Callable[[], Any]) -> tuple[str, str, int]:
-    with pytest.raises(ClientError) as raised:
-        call()
-    response = raised.value.response
-    return (
-        response["Error"]["Code"],
-        response["Error"]["Message"],
-        response["ResponseMetadata"]["HTTPStatusCode"],
-    )
 
 
 def statement_of(response: dict[str, Any]) -> dict[str, Any]:

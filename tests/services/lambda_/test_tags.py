@@ -11,9 +11,9 @@ from collections.abc import Callable
 from typing import Any
 
 import pytest
-from botocore.exceptions import ClientError
 
-ACCOUNT = "000000000000"
+from tests.support.aws_errors import ACCOUNT, arn, error
+
 REGION = "us-east-1"
 QUALIFIED = (
     "InvalidParameterValueException",
@@ -21,22 +21,6 @@ QUALIFIED = (
     400,
 )
 TOO_MANY = ("InvalidParameterValueException", "Number of tags exceeds resource tag limit.", 400)
-
-
-def arn(name: str, qualifier: str | None = None) -> str:
-    base = f"arn:aws:lambda:{REGION}:{ACCOUNT}:function:{name}"
-    return f"{base}:{qualifier}" if qualifier else base
-
-
-def error(call: Callable[[], Any]) -> tuple[str, str, int]:
-    with pytest.raises(ClientError) as raised:
-        call()
-    response = raised.value.response
-    return (
-        response["Error"]["Code"],
-        response["Error"]["Message"],
-        response["ResponseMetadata"]["HTTPStatusCode"],
-    )
 
 
 def tags_of(lam: Any, name: str) -> dict[str, str]:

@@ -10,7 +10,6 @@ from typing import Any
 from urllib.parse import urlsplit
 
 import pytest
-from botocore.exceptions import ClientError
 
 from lambdalite.config import Settings
 from lambdalite.links import Links
@@ -19,11 +18,11 @@ from lambdalite.services.lambda_.url_configs import UrlTarget
 from lambdalite.services.platform import Platform
 from lambdalite.store import BlobStore, Store
 from tests.e2e.conftest import make_client
+from tests.support.aws_errors import ACCOUNT, arn, error
 from tests.support.server import LambdaliteServer, running_server
 
 from .conftest import ROLE, handler_zip
 
-ACCOUNT = "000000000000"
 NOT_EXIST = "The resource you requested does not exist."
 CORS = {
     "AllowCredentials": True,
@@ -33,19 +32,6 @@ CORS = {
     "ExposeHeaders": ["x-trace"],
     "MaxAge": 600,
 }
-
-
-def error(call: Callable[[], Any]) -> tuple[str, str, int]:
-    with pytest.raises(ClientError) as raised:
-        call()
-    response = raised.value.response
-    status = response["ResponseMetadata"]["HTTPStatusCode"]
-    return response["Error"]["Code"], response["Error"]["Message"], status
-
-
-def arn(name: str, qualifier: str | None = None) -> str:
-    base = f"arn:aws:lambda:us-east-1:{ACCOUNT}:function:{name}"
-    return f"{base}:{qualifier}" if qualifier else base
 
 
 def url_id(url: str, endpoint: str) -> str:
