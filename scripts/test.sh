@@ -16,6 +16,6 @@ python3 -m venv .venv
 .venv/bin/python -m pip install -q --upgrade pip
 .venv/bin/python -m pip install -q -e '.[test]'
 
-.venv/bin/ruff check lambdalite
+.venv/bin/ruff check lambdalite tests
 .venv/bin/mypy lambdalite
 exec .venv/bin/pytest -n 2 "$@"

@@ -181,8 +181,8 @@ def normalize(value: Any, protocol: str, response: bool = False) -> Any:
     """
     if isinstance(value, dict):
         result = {}
-        for key, item in value.items():
-            item = normalize(item, protocol, response)
+        for key, raw in value.items():
+            item = normalize(raw, protocol, response)
             if item is None or (protocol == "query" and item == {}):
                 continue
             result[key] = item

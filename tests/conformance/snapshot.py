@@ -64,8 +64,8 @@ class Snapshot:
         assert set(got) == set(want), (
             f"{path}: keys differ: missing {sorted(set(want) - set(got))}, unexpected {sorted(set(got) - set(want))}"
         )
-        for key in want:
-            self.match(want[key], got[key], f"{path}.{key}")
+        for key, value in want.items():
+            self.match(value, got[key], f"{path}.{key}")
 
     def _match_text(self, expected: str, actual: Any, path: str) -> None:
         if expected in _ANY:

@@ -11,7 +11,13 @@ from botocore.credentials import Credentials
 
 
 def signed_headers(
-    method: str, url: str, body: bytes, headers: dict[str, str], service: str, secret: str = "test"
+    method: str,
+    url: str,
+    body: bytes,
+    headers: dict[str, str],
+    service: str,
+    *,
+    secret: str = "test",
 ) -> dict[str, str]:
     request = AWSRequest(method=method, url=url, data=body, headers=headers)
     SigV4Auth(Credentials("test", secret), service, "us-east-1").add_auth(request)
@@ -24,6 +30,7 @@ def send(
     path: str,
     body: bytes = b"",
     headers: dict[str, str] | None = None,
+    *,
     service: str | None = None,
 ) -> tuple[int, dict[str, str], bytes]:
     """One request over a fresh connection; signed for ``service`` when given."""
