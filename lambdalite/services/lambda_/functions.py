@@ -1,9 +1,9 @@
 """Functions: create, read, list, update code and configuration, delete; the state machine.
 
-A change answers at once with ``State: Pending`` (create) or ``LastUpdateStatus: InProgress``
-(update), as AWS does; the code is unpacked in the background and the function then becomes
-``Active``/``Successful`` with a new RevisionId. The state lives in the store, so a restart
-finishes what was in progress.
+A change answers with ``State: Pending`` (create) or ``LastUpdateStatus: InProgress`` (update),
+as AWS does; once the code is unpacked the function becomes ``Active``/``Successful`` with a new
+RevisionId (before the response leaves, or after the configured hold time). The state lives in
+the store, so a restart finishes what was in progress.
 """
 
 from __future__ import annotations
@@ -55,15 +55,7 @@ class FunctionOperations(LambdaBase):
     async def create_function(self, ctx: RequestContext, request: Params) -> Params:
         check_request_size(len(ctx.request.body), "CreateFunction")
         ref = self.reference(ctx, request).with_qualifier(None)
-        if request.get("PackageType") == "Image":
-            raise InvalidParameterValue(
-                "PackageType Image needs a container image runtime, which lambdalite does not "
-                "have: deploy the function as a Zip package."
-            )
-        check_runtime_and_handler(request)
-        if len(request.get("Tags") or {}) > _MAX_TAGS:
-            # TagResource's wording for the same limit (LocalStack's AWS-validated TestLambdaTags).
-            raise InvalidParameterValue("Number of tags exceeds resource tag limit.")
+        _check_new_function(request)
         package = await self._package(request["Code"])
         config = new_configuration(ref, request, package)
         config.update(await self.attached_layers(ctx, request.get("Layers")))
@@ -173,18 +165,18 @@ class FunctionOperations(LambdaBase):
         request: Params,
     ) -> Params:
         scope = self.scope(ctx)
-        response: Params = data["config"]
-        if request.get("Publish"):
+        publish = bool(request.get("Publish"))
+        if publish:
             data["last_version"] += 1
-            response = self._version_config(data, data["last_version"], None)
 
-        def job(conn: Connection) -> None:
+        def job(conn: Connection) -> Params:
             self.functions.put_in(conn, scope, ref.name, data, expect_version=function.version)
-            if request.get("Publish"):
-                self._publish_in(conn, scope, ref.name, data, number=data["last_version"])
+            if publish:  # answered as the new version, exactly as stored
+                return self._publish_in(conn, scope, ref.name, data, number=data["last_version"])
+            return dict(data["config"])
 
         try:
-            await self.platform.store.write(job)
+            response = await self.platform.store.write(job)
         except ConflictError as error:  # changed by a concurrent request in the meantime
             raise update_in_progress(ref.arn) from error
         await self.complete_transition(self.settle(scope, ref.name))
@@ -276,9 +268,6 @@ class FunctionOperations(LambdaBase):
 
     # --- versions (shared with PublishVersion) -------------------------------------------------
 
-    def _version_config(self, data: dict[str, Any], number: int, description: str | None) -> Config:
-        return published(data["config"], number, description)
-
     def _publish_in(
         self,
         conn: Connection,
@@ -289,7 +278,7 @@ class FunctionOperations(LambdaBase):
         number: int,
         description: str | None = None,
     ) -> Config:
-        config = self._version_config(data, number, description)
+        config = published(data["config"], number, description)
         record = {
             "config": config,
             "package": data["package"],
@@ -301,33 +290,36 @@ class FunctionOperations(LambdaBase):
     # --- the state machine ---------------------------------------------------------------------
 
     async def settle(self, scope: Scope, name: str) -> None:
-        """Finish a creation or update: unpack the code, then go Active/Successful."""
+        """Finish a creation or update: unpack the code, then go Active/Successful (or Failed)."""
         delay = self.settings.lambda_state_transition_seconds
         if delay:
             await asyncio.sleep(delay)
         function = await self.functions.get(scope, name)
         if function is None or not busy(function.data["config"]):
             return
+        problem = await self._prepare(Package.from_record(function.data["package"]), name)
+        await self.platform.store.write(lambda conn: self._settle_in(conn, scope, name, problem))
+
+    async def _prepare(self, package: Package, name: str) -> str | None:
+        """Unpack the code; what went wrong, if anything."""
         try:
-            await asyncio.to_thread(
-                self.code.unpacked, Package.from_record(function.data["package"])
-            )
-            outcome = settled
+            await asyncio.to_thread(self.code.unpacked, package)
         except Exception as error:
             log.exception("preparing the code of %s failed", name)
-            reason = f"The code could not be prepared: {error}"
+            return f"The code could not be prepared: {error}"
+        return None
 
-            def outcome(config: Config) -> Config:
-                return failed(config, reason)
-
-        await self.platform.store.write(lambda conn: self._settle_in(conn, scope, name, outcome))
-
-    def _settle_in(self, conn: Connection, scope: Scope, name: str, outcome: Any) -> None:
+    def _settle_in(self, conn: Connection, scope: Scope, name: str, problem: str | None) -> None:
         function = self.functions.get_in(conn, scope, name)
         if function is None or not busy(function.data["config"]):
             return
-        data = {**function.data, "config": outcome(function.data["config"])}
-        self.functions.put_in(conn, scope, name, data)
+
+        def outcome(config: Config) -> Config:
+            return settled(config) if problem is None else failed(config, problem)
+
+        self.functions.put_in(
+            conn, scope, name, {**function.data, "config": outcome(function.data["config"])}
+        )
         for version in self.versions.list_in(conn, scope, prefix=scoped_key(name)):
             if busy(version.data["config"]):
                 config = outcome(version.data["config"])
@@ -338,6 +330,18 @@ class FunctionOperations(LambdaBase):
         for scope, function in await self.functions.scan():
             if busy(function.data["config"]):
                 self.spawn(self.settle(scope, function.key))
+
+
+def _check_new_function(request: Params) -> None:
+    if request.get("PackageType") == "Image":
+        raise InvalidParameterValue(
+            "PackageType Image needs a container image runtime, which lambdalite does not "
+            "have: deploy the function as a Zip package."
+        )
+    check_runtime_and_handler(request)
+    if len(request.get("Tags") or {}) > _MAX_TAGS:
+        # TagResource's wording for the same limit (LocalStack's AWS-validated TestLambdaTags).
+        raise InvalidParameterValue("Number of tags exceeds resource tag limit.")
 
 
 def _refuse_if_aliased(aliases: list[Record], version: str) -> None:
