@@ -37,8 +37,8 @@ from lambdalite.services.lambda_.errors import (
 from lambdalite.services.lambda_.models import Kind, scoped_key
 from lambdalite.store import Record, Repository, Scope
 
-#: The lookup from URL id to function. TODO(lead): move to ``models.Kind.URL_ID``.
-#: URL ids are unique across accounts and regions (as AWS's are): one namespace for all.
+#: Where ``Kind.URL_ID`` records (URL id -> function) live: URL ids are unique across accounts
+#: and regions (as AWS's are) and a URL names no account, so one namespace serves them all.
 URL_ID_SCOPE = Scope("", "")
 
 _URL_ID_ALPHABET = string.ascii_lowercase + string.digits
