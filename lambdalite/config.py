@@ -47,6 +47,9 @@ class Settings(BaseSettings):
     region: str = Field("us-east-1", description="region of requests that do not sign one")
 
     lambda_concurrency_limit: int = Field(1000, ge=100, description="the account's concurrency")
+    lambda_keep_alive_seconds: float = Field(
+        300.0, gt=0, description="how long an idle execution environment is kept warm"
+    )
     lambda_state_transition_seconds: float = Field(
         0.0, ge=0, description="least time a function stays Pending/InProgress (AWS: ~1 s)"
     )

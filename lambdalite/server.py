@@ -11,7 +11,12 @@ from dataclasses import dataclass
 from typing import Any
 
 from lambdalite import __version__
-from lambdalite.aws.credentials import StaticCredentials, root_credential
+from lambdalite.aws.credentials import (
+    ChainedCredentials,
+    SessionCredentials,
+    StaticCredentials,
+    root_credential,
+)
 from lambdalite.aws.dispatch import Dispatcher
 from lambdalite.aws.errors import (
     HeadersTooLarge,
@@ -23,11 +28,11 @@ from lambdalite.aws.gateway import Authentication, Gateway
 from lambdalite.aws.http import HttpRequest, HttpResponse, headers_from_asgi, parse_pairs
 from lambdalite.aws.specs import ServiceCatalog
 from lambdalite.config import AuthMode, Settings
-from lambdalite.links import CODE_PREFIX, Links
+from lambdalite.links import CODE_PREFIX
 from lambdalite.runtime.host import host_features
 from lambdalite.services import SERVED_MODELS, build_providers
 from lambdalite.services.platform import Platform
-from lambdalite.store import BlobStore, Store
+from lambdalite.store import Store
 
 log = logging.getLogger(__name__)
 
@@ -86,6 +91,7 @@ class LambdaliteApp:
     async def _startup_reporting(self, send: Send) -> None:
         try:
             self._running = await asyncio.to_thread(self._start)
+            await self._running.platform.executor.start()
             for provider in self._running.gateway.dispatcher.providers:
                 await provider.start()
         except Exception as error:
@@ -101,17 +107,17 @@ class LambdaliteApp:
         settings.data_dir.mkdir(mode=0o700, parents=True, exist_ok=True)
         settings.data_dir.chmod(0o700)
         store = Store.open(settings.database_url, settings.durability)
-        platform = Platform(
-            settings, store, BlobStore(settings.blob_dir), Links.for_data_dir(settings.data_dir)
-        )
+        platform = Platform.build(settings, store)
         dispatcher = Dispatcher(build_providers(platform))
-        gateway = Gateway(self.catalog, dispatcher, _authentication(settings))
+        gateway = Gateway(self.catalog, dispatcher, _authentication(settings, platform.sessions))
         return Running(platform, gateway, time.time())
 
     async def _shutdown(self) -> None:
         if self._running is not None:
             for provider in self._running.gateway.dispatcher.providers:
                 await provider.stop()
+            await self._running.platform.executor.stop()
+            await self._running.platform.logs.flush()
             await asyncio.to_thread(self._running.store.close)
             self._running = None
 
@@ -198,10 +204,10 @@ def _plain(status: int, message: str) -> HttpResponse:
     return HttpResponse(status, [("Content-Type", "application/json")], body)
 
 
-def _authentication(settings: Settings) -> Authentication:
+def _authentication(settings: Settings, sessions: SessionCredentials) -> Authentication:
     root = root_credential(settings.access_key_id, settings.secret_access_key, settings.account_id)
     return Authentication(
-        credentials=StaticCredentials([root]),
+        credentials=ChainedCredentials(StaticCredentials([root]), sessions),
         enforce=settings.auth is AuthMode.ON,
         anonymous=root.principal,
         default_region=settings.region,

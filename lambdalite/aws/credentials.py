@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+import hashlib
+import secrets
+import time
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from typing import Protocol
 
@@ -42,3 +45,53 @@ class StaticCredentials:
 
     def lookup(self, access_key_id: str) -> Credential | None:
         return self._by_key.get(access_key_id)
+
+
+class SessionCredentials:
+    """Temporary credentials lambdalite issues itself: a function runs with its role's session,
+    so ``sts get-caller-identity`` inside it answers the assumed-role ARN, as on AWS."""
+
+    def __init__(self, clock: Callable[[], float] = time.time) -> None:
+        self._clock = clock
+        self._by_key: dict[str, tuple[Credential, float]] = {}
+
+    def issue(
+        self, account_id: str, role_arn: str, session: str, lifetime_s: float = 43_200
+    ) -> Credential:
+        role_name = role_arn.rsplit("/", 1)[-1]
+        role_id = "AROA" + hashlib.sha256(role_arn.encode()).hexdigest()[:17].upper()
+        access_key_id = "ASIA" + secrets.token_hex(8).upper()
+        principal = Principal(
+            access_key_id=access_key_id,
+            account_id=account_id,
+            arn=f"arn:aws:sts::{account_id}:assumed-role/{role_name}/{session}",
+            user_id=f"{role_id}:{session}",
+        )
+        credential = Credential(
+            access_key_id, secrets.token_urlsafe(30), principal, secrets.token_urlsafe(96)
+        )
+        self._by_key[access_key_id] = (credential, self._clock() + lifetime_s)
+        return credential
+
+    def lookup(self, access_key_id: str) -> Credential | None:
+        found = self._by_key.get(access_key_id)
+        if found is None or found[1] < self._clock():
+            return None
+        return found[0]
+
+    def revoke(self, access_key_id: str) -> None:
+        self._by_key.pop(access_key_id, None)
+
+
+class ChainedCredentials:
+    """The first resolver that knows an access key answers for it."""
+
+    def __init__(self, *resolvers: CredentialResolver) -> None:
+        self._resolvers = resolvers
+
+    def lookup(self, access_key_id: str) -> Credential | None:
+        for resolver in self._resolvers:
+            credential = resolver.lookup(access_key_id)
+            if credential is not None:
+                return credential
+        return None

@@ -21,7 +21,23 @@ def host_features() -> dict[str, Any]:
         "cgroup": cgroup_controllers(),
         "seccomp": Path("/proc/sys/kernel/seccomp/actions_avail").exists(),
         "no_new_privs": "NoNewPrivs" in _read("/proc/self/status"),
+        "sandbox": sandbox_features(),
+        "interpreters": interpreter_versions(),
     }
+
+
+def sandbox_features() -> dict[str, Any]:
+    """What the sandbox can use here: libseccomp (or why not), overlayfs for layers, pidfd."""
+    from lambdalite.runtime import sandbox
+
+    return sandbox.probe()
+
+
+def interpreter_versions() -> dict[str, str]:
+    """``{"3.12.1": "/path/to/python3.12", ...}``: the CPythons that can run pythonX.Y."""
+    from lambdalite.runtime.interpreters import discover
+
+    return {".".join(map(str, i.version)): i.path for i in discover()}
 
 
 def cgroup_controllers() -> dict[str, list[str]]:

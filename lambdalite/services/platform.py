@@ -1,17 +1,49 @@
-"""What every provider is given: settings, the durable store and the blob store."""
+"""The platform every provider works with."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 
+from lambdalite.aws.credentials import SessionCredentials
 from lambdalite.config import Settings
 from lambdalite.links import Links
+from lambdalite.runtime.executors.local import ExecutorSettings, LocalExecutor
+from lambdalite.services.logs.events import LogEvents
 from lambdalite.store import BlobStore, Store
 
 
 @dataclass(frozen=True, slots=True)
 class Platform:
+    """What every provider is given: settings, state, and the engines that run code."""
+
     settings: Settings
     store: Store
     blobs: BlobStore
     links: Links
+    sessions: SessionCredentials
+    executor: LocalExecutor
+    logs: LogEvents
+
+    @classmethod
+    def build(cls, settings: Settings, store: Store) -> Platform:
+        """Everything around an open store (the executor starts no process before start())."""
+        sessions = SessionCredentials()
+        return cls(
+            settings=settings,
+            store=store,
+            blobs=BlobStore(settings.blob_dir),
+            links=Links.for_data_dir(settings.data_dir),
+            sessions=sessions,
+            executor=LocalExecutor(executor_settings(settings), sessions.issue),
+            logs=LogEvents(store),
+        )
+
+
+def executor_settings(settings: Settings) -> ExecutorSettings:
+    # Functions reach lambdalite on the loopback even when it listens on every interface.
+    host = "127.0.0.1" if settings.host in ("0.0.0.0", "::", "") else settings.host
+    return ExecutorSettings(
+        endpoint=f"http://{host}:{settings.port}",
+        keep_alive_s=settings.lambda_keep_alive_seconds,
+        account_limit=settings.lambda_concurrency_limit,
+    )

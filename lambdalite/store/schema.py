@@ -6,7 +6,7 @@ definitions instead of importing this module, so old revisions never change mean
 
 from __future__ import annotations
 
-from sqlalchemy import BigInteger, Column, Float, Integer, MetaData, String, Table, Text
+from sqlalchemy import BigInteger, Column, Float, Index, Integer, MetaData, String, Table, Text
 
 # Same constraint names as the migrations create, so autogenerate diffs stay empty.
 metadata = MetaData(naming_convention={"pk": "pk_%(table_name)s"})
@@ -35,4 +35,20 @@ blobs = Table(
     Column("sha256", String(64), primary_key=True),
     Column("size", BigInteger, nullable=False),
     Column("created_at", Float, nullable=False),
+)
+
+log_events = Table(
+    "log_events",
+    metadata,
+    Column(
+        "id", BigInteger().with_variant(Integer(), "sqlite"), primary_key=True, autoincrement=True
+    ),
+    Column("account", String(12), nullable=False),
+    Column("region", String(32), nullable=False),
+    Column("log_group", String(512), nullable=False),
+    Column("log_stream", String(512), nullable=False),
+    Column("timestamp", BigInteger, nullable=False),
+    Column("ingestion_time", BigInteger, nullable=False),
+    Column("message", Text, nullable=False),
+    Index("ix_log_events_stream", "account", "region", "log_group", "log_stream", "timestamp"),
 )

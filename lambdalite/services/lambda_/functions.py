@@ -180,6 +180,7 @@ class FunctionOperations(LambdaBase):
         except ConflictError as error:  # changed by a concurrent request in the meantime
             raise update_in_progress(ref.arn) from error
         await self.complete_transition(self.settle(scope, ref.name))
+        await self.platform.executor.drain((scope.account, scope.region, ref.name), LATEST)
         return response
 
     async def delete_function(self, ctx: RequestContext, request: Params) -> Params:
@@ -191,6 +192,7 @@ class FunctionOperations(LambdaBase):
             )
         else:
             await self._delete_version(ctx, ref)
+        await self.platform.executor.drain((ctx.account_id, ctx.region, ref.name), ref.qualifier)
         return {"StatusCode": 204}
 
     def _delete_all(self, conn: Connection, scope: Scope, name: str) -> None:

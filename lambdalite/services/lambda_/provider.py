@@ -7,6 +7,7 @@ from lambdalite.services.lambda_.aliases import AliasOperations
 from lambdalite.services.lambda_.concurrency import ConcurrencyOperations
 from lambdalite.services.lambda_.event_invoke_configs import EventInvokeConfigOperations
 from lambdalite.services.lambda_.event_source_mappings import EventSourceMappingOperations
+from lambdalite.services.lambda_.invoke import InvokeOperations
 from lambdalite.services.lambda_.layers import LayerOperations
 from lambdalite.services.lambda_.policies import PolicyOperations
 from lambdalite.services.lambda_.tags import TagOperations
@@ -15,6 +16,7 @@ from lambdalite.services.lambda_.versions import VersionOperations
 
 
 class LambdaProvider(
+    InvokeOperations,
     AliasOperations,
     LayerOperations,
     PolicyOperations,

@@ -12,10 +12,9 @@ from typing import Any
 from botocore.exceptions import ClientError
 
 from lambdalite.config import Settings
-from lambdalite.links import Links
 from lambdalite.services.lambda_.provider import LambdaProvider
 from lambdalite.services.platform import Platform
-from lambdalite.store import BlobStore, Scope, Store
+from lambdalite.store import Scope, Store
 from tests.e2e.conftest import make_client
 from tests.support.aws_errors import ACCOUNT, arn, error
 from tests.support.server import running_server
@@ -527,9 +526,7 @@ def change_status(data_dir: Path, change: Callable[[LambdaProvider], Any]) -> An
     settings = Settings(data_dir=data_dir)
     store = Store.open(settings.database_url, settings.durability)
     try:
-        provider = LambdaProvider(
-            Platform(settings, store, BlobStore(settings.blob_dir), Links.for_data_dir(data_dir))
-        )
+        provider = LambdaProvider(Platform.build(settings, store))
         return asyncio.run(change(provider))
     finally:
         store.close()

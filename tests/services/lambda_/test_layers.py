@@ -19,10 +19,9 @@ from typing import Any
 import pytest
 
 from lambdalite.config import Settings
-from lambdalite.links import Links
 from lambdalite.services.lambda_.provider import LambdaProvider
 from lambdalite.services.platform import Platform
-from lambdalite.store import BlobStore, Scope, Store
+from lambdalite.store import Scope, Store
 from tests.conformance.conftest import zipped
 from tests.e2e.conftest import make_client
 from tests.support.aws_errors import ACCOUNT, error
@@ -735,9 +734,7 @@ async def _layer_packages(data_dir: Path, arns: list[str]) -> list[tuple[str, in
     settings = Settings(data_dir=data_dir)
     store = Store.open(settings.database_url)
     try:
-        platform = Platform(
-            settings, store, BlobStore(settings.blob_dir), Links.for_data_dir(data_dir)
-        )
+        platform = Platform.build(settings, store)
         packages = await LambdaProvider(platform).layer_packages(Scope(ACCOUNT, "us-east-1"), arns)
         return [(package.sha256_hex, package.size) for package in packages]
     finally:

@@ -12,11 +12,10 @@ from urllib.parse import urlsplit
 import pytest
 
 from lambdalite.config import Settings
-from lambdalite.links import Links
 from lambdalite.services.lambda_.provider import LambdaProvider
 from lambdalite.services.lambda_.url_configs import UrlTarget
 from lambdalite.services.platform import Platform
-from lambdalite.store import BlobStore, Store
+from lambdalite.store import Store
 from tests.e2e.conftest import make_client
 from tests.support.aws_errors import ACCOUNT, arn, error
 from tests.support.server import LambdaliteServer, running_server
@@ -247,8 +246,7 @@ def targets(data_dir: Path, *url_ids: str) -> list[UrlTarget | None]:
     settings = Settings(data_dir=data_dir)
     store = Store.open(settings.database_url, settings.durability)
     try:
-        links = Links.for_data_dir(data_dir)
-        provider = LambdaProvider(Platform(settings, store, BlobStore(settings.blob_dir), links))
+        provider = LambdaProvider(Platform.build(settings, store))
 
         async def resolve() -> list[UrlTarget | None]:
             return [await provider.url_target(each) for each in url_ids]

@@ -1,0 +1,188 @@
+"""Invocation performance, measured side by side in one run (DESIGN.md §7).
+
+1. cold start: invoke of a function importing boto3 on a new execution environment (client
+   time and the Init Duration lambdalite reports), and create -> first invoke;
+2. warm invoke: boto3 p50/p99 against the boto3 floor (a canned local server answering the same
+   bytes) and server throughput with wrk (signed POST to the invocations path) against a bare
+   uvicorn hello-world;
+3. memory: private memory (USS) of a warm execution environment.
+
+    python bench/invoke.py [--duration 10] [--samples 30]
+
+Needs wrk (Debian: apt-get install wrk). serverless-offline runs in bench/peers.py.
+"""
+
+from __future__ import annotations
+
+import argparse
+import base64
+import io
+import json
+import re
+import shutil
+import statistics
+import sys
+import tempfile
+import threading
+import time
+import zipfile
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
+from typing import Any
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+
+import boto3  # noqa: E402
+from botocore.auth import SigV4Auth  # noqa: E402
+from botocore.awsrequest import AWSRequest  # noqa: E402
+from botocore.config import Config  # noqa: E402
+from botocore.credentials import Credentials  # noqa: E402
+
+from bench.gateway_throughput import run_wrk, start_hello, wrk_script  # noqa: E402
+from tests.support.server import LambdaliteServer  # noqa: E402
+
+ROLE = "arn:aws:iam::000000000000:role/bench"
+HANDLER = "import boto3\n\ndef handler(event, context):\n    return event\n"
+
+
+def package(source: str) -> bytes:
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w") as archive:
+        archive.writestr("handler.py", source)
+    return buffer.getvalue()
+
+
+def client(endpoint: str) -> Any:
+    config = Config(retries={"max_attempts": 1}, tcp_keepalive=True)
+    return boto3.client("lambda", endpoint_url=endpoint, region_name="us-east-1",
+                        aws_access_key_id="test", aws_secret_access_key="test", config=config)
+
+
+def timed(call: Any) -> float:
+    started = time.perf_counter()
+    call()
+    return (time.perf_counter() - started) * 1000
+
+
+def percentile(values: list[float], fraction: float) -> float:
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, int(len(ordered) * fraction))]
+
+
+def cold_starts(lam: Any, samples: int) -> dict[str, float]:
+    """Each sample is a new function version's first invocation: a new environment."""
+    client_ms, init_ms, first_ms = [], [], []
+    for index in range(samples):
+        name = f"cold-{index}"
+        created = time.perf_counter()
+        lam.create_function(FunctionName=name, Runtime="python3.12", Role=ROLE, Handler="handler.handler",
+                            Code={"ZipFile": package(HANDLER)})
+        lam.get_waiter("function_active_v2").wait(FunctionName=name)
+        started = time.perf_counter()
+        response = lam.invoke(FunctionName=name, Payload=b"{}", LogType="Tail")
+        done = time.perf_counter()
+        client_ms.append((done - started) * 1000)
+        first_ms.append((done - created) * 1000)
+        report = base64.b64decode(response["LogResult"]).decode()
+        found = re.search(r"Init Duration: ([\d.]+) ms", report)
+        if found:
+            init_ms.append(float(found.group(1)))
+    return {
+        "cold invoke p50 ms": statistics.median(client_ms),
+        "Init Duration p50 ms": statistics.median(init_ms) if init_ms else float("nan"),
+        "create -> first invoke p50 ms": statistics.median(first_ms),
+    }
+
+
+class Canned(BaseHTTPRequestHandler):
+    """The boto3 floor: answers every request with a fixed Invoke response."""
+
+    protocol_version = "HTTP/1.1"
+    body = b"{}"
+
+    def do_POST(self) -> None:  # noqa: N802 - http.server's naming
+        self.rfile.read(int(self.headers.get("Content-Length", 0)))
+        head = (
+            "HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nX-Amz-Executed-Version: $LATEST\r\n"
+            f"x-amzn-RequestId: 00000000-0000-0000-0000-000000000000\r\nContent-Length: {len(self.body)}\r\n\r\n"
+        )
+        self.wfile.write(head.encode() + self.body)  # one write: no delayed-ACK stall
+
+    def log_message(self, *args: Any) -> None:
+        pass
+
+
+def boto3_latency(endpoint: str, name: str, count: int) -> dict[str, float]:
+    lam = client(endpoint)
+    for _ in range(20):  # warm: environment, connection, botocore
+        lam.invoke(FunctionName=name, Payload=b"{}")["Payload"].read()
+    samples = [timed(lambda: lam.invoke(FunctionName=name, Payload=b"{}")["Payload"].read()) for _ in range(count)]
+    return {"p50": statistics.median(samples), "p99": percentile(samples, 0.99)}
+
+
+def floor_latency(count: int) -> dict[str, float]:
+    server = ThreadingHTTPServer(("127.0.0.1", 0), Canned)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    try:
+        return boto3_latency(f"http://127.0.0.1:{server.server_address[1]}", "floor", count)
+    finally:
+        server.shutdown()
+
+
+def signed_invoke_headers(endpoint: str, name: str) -> dict[str, str]:
+    request = AWSRequest("POST", f"{endpoint}/2015-03-31/functions/{name}/invocations", data=b"{}")
+    SigV4Auth(Credentials("test", "test"), "lambda", "us-east-1").add_auth(request)
+    return {k: v for k, v in request.headers.items() if k.lower() != "host"}
+
+
+def uss_kb(server: LambdaliteServer) -> float | None:
+    """Private memory of the warm environments' processes (the cgroup's member pids)."""
+    values = []
+    for procs in Path("/sys/fs/cgroup/memory").glob("lambdalite*/**/cgroup.procs"):
+        for pid in procs.read_text().split():
+            rollup = Path(f"/proc/{pid}/smaps_rollup")
+            if rollup.exists():
+                text = rollup.read_text()
+                values.append(sum(int(m) for m in re.findall(r"Private_(?:Clean|Dirty):\s+(\d+) kB", text)))
+    return statistics.median(values) if values else None
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--duration", type=int, default=10)
+    parser.add_argument("--samples", type=int, default=30)
+    args = parser.parse_args()
+    if shutil.which("wrk") is None:
+        sys.exit("wrk is not installed (Debian: apt-get install wrk)")
+    hello, hello_url = start_hello()
+    with tempfile.TemporaryDirectory() as data:
+        server = LambdaliteServer(Path(data) / "lambdalite", args=["--log-level", "warning"])
+        try:
+            lam = client(server.endpoint)
+            cold = cold_starts(lam, args.samples)
+            lam.create_function(FunctionName="warm", Runtime="python3.12", Role=ROLE, Handler="handler.handler",
+                                Code={"ZipFile": package(HANDLER)})
+            lam.get_waiter("function_active_v2").wait(FunctionName="warm")
+            warm = boto3_latency(server.endpoint, "warm", args.samples * 10)
+            floor = floor_latency(args.samples * 10)
+            script = wrk_script("POST", "{}", signed_invoke_headers(server.endpoint, "warm"))
+            invoke_url = f"{server.endpoint}/2015-03-31/functions/warm/invocations"
+            throughput = run_wrk(invoke_url, script, 2, 32, args.duration)
+            hello_load = run_wrk(hello_url + "/", wrk_script("GET", "", {}), 2, 32, args.duration)
+            memory = uss_kb(server)
+        finally:
+            server.stop()
+            hello.terminate()
+            hello.wait()
+
+    print(json.dumps(cold, indent=2))
+    print(f"warm boto3 invoke p50 {warm['p50']:.3f} ms p99 {warm['p99']:.3f} ms; floor p50 {floor['p50']:.3f} ms p99 {floor['p99']:.3f} ms; "
+          f"ratio p50 {warm['p50'] / floor['p50']:.2f}")
+    print(f"invoke throughput {throughput['rps']:.0f} req/s vs uvicorn hello {hello_load['rps']:.0f} req/s: "
+          f"ratio {throughput['rps'] / hello_load['rps']:.2f}")
+    print(f"warm environment USS: {memory:.0f} kB" if memory else "warm environment USS: not measurable")
+
+
+if __name__ == "__main__":
+    main()

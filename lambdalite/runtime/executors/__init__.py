@@ -1,0 +1,1 @@
+"""Executors hide where execution environments live: this machine (local) or a cluster."""

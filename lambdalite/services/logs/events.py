@@ -1,0 +1,80 @@
+"""Log events in the store: written in the background (never on an invocation's response
+path), read back by the Logs API and the CLI."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import re
+import time
+from dataclasses import dataclass
+
+from sqlalchemy import Connection, insert, select
+
+from lambdalite.store import Store
+from lambdalite.store.schema import log_events
+
+log = logging.getLogger(__name__)
+
+# One event per line, as CloudWatch receives Lambda's output; "\r" keeps a multi-line record
+# (a traceback) in one event, as AWS's runtimes intend.
+_LINES = re.compile(rb"[^\n]*\n|[^\n]+$")
+
+
+@dataclass(frozen=True)
+class LogEvent:
+    timestamp: int  # epoch ms
+    message: str
+
+
+class LogEvents:
+    """Appends and reads log events of (account, region, group, stream)."""
+
+    def __init__(self, store: Store) -> None:
+        self._store = store
+        self._pending: set[asyncio.Task[None]] = set()
+
+    def write(self, account: str, region: str, group: str, stream: str, text: bytes) -> None:
+        """Queue ``text`` (one event per line) for the store; returns at once."""
+        now = int(time.time() * 1000)
+        rows = [
+            {
+                "account": account,
+                "region": region,
+                "log_group": group,
+                "log_stream": stream,
+                "timestamp": now,
+                "ingestion_time": now,
+                "message": line.decode("utf-8", "replace").rstrip("\n"),
+            }
+            for line in _LINES.findall(text)
+        ]
+        if rows:
+            task = asyncio.get_running_loop().create_task(self._insert(rows))
+            self._pending.add(task)
+            task.add_done_callback(self._pending.discard)
+
+    async def _insert(self, rows: list[dict[str, object]]) -> None:
+        try:
+            await self._store.write(lambda conn: conn.execute(insert(log_events), rows) and None)
+        except Exception:
+            log.exception("could not store %d log events", len(rows))
+
+    async def flush(self) -> None:
+        """Wait for every queued write (at shutdown)."""
+        await asyncio.gather(*self._pending, return_exceptions=True)
+
+    async def read(
+        self, account: str, region: str, group: str, stream: str | None = None
+    ) -> list[LogEvent]:
+        def job(conn: Connection) -> list[LogEvent]:
+            query = select(log_events.c.timestamp, log_events.c.message).where(
+                log_events.c.account == account,
+                log_events.c.region == region,
+                log_events.c.log_group == group,
+            )
+            if stream is not None:
+                query = query.where(log_events.c.log_stream == stream)
+            return [LogEvent(t, m) for t, m in conn.execute(query.order_by(log_events.c.id))]
+
+        return await self._store.read(job)

@@ -1,0 +1,325 @@
+"""Functions run for real: the Invoke API, limits, isolation, runtimes, concurrency."""
+
+from __future__ import annotations
+
+import base64
+import json
+import threading
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+from botocore.exceptions import ClientError
+
+from tests.conformance.conftest import ROLE, zipped
+from tests.support.aws_errors import error
+from tests.support.server import LambdaliteServer, running_server
+
+from .conftest import make_client
+
+
+@pytest.fixture(scope="module")
+def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LambdaliteServer]:
+    with running_server(tmp_path_factory.mktemp("invoke") / "data") as started:
+        yield started
+
+
+@pytest.fixture
+def lam(server: LambdaliteServer) -> Any:
+    return make_client(server.endpoint, "lambda", parameter_validation=False, read_timeout=120)
+
+
+def deploy(lam: Any, name: str, source: str, **config: Any) -> str:
+    params = {
+        "FunctionName": name,
+        "Runtime": "python3.12",
+        "Role": ROLE,
+        "Handler": "handler.handler",
+        "Code": {"ZipFile": zipped({"handler.py": source})},
+    }
+    params.update(config)
+    lam.create_function(**params)
+    lam.get_waiter("function_active_v2").wait(FunctionName=name)
+    return name
+
+
+def call(lam: Any, name: str, event: Any = None, **kwargs: Any) -> tuple[Any, dict[str, Any]]:
+    response = lam.invoke(
+        FunctionName=name, Payload=json.dumps({} if event is None else event), **kwargs
+    )
+    return json.loads(response["Payload"].read()), response
+
+
+RUN = (
+    "import json, os, subprocess\n\n"
+    "def handler(event, context):\n"
+    "    exec(event['code'], globals())\n"
+    "    return RESULT\n"
+)
+
+
+@pytest.fixture(scope="module")
+def probe(server: LambdaliteServer) -> str:
+    """A function that runs the Python code it is sent, to look around from inside."""
+    lam = make_client(server.endpoint, "lambda")
+    return deploy(lam, "probe", RUN, Timeout=10)
+
+
+def inside(lam: Any, probe: str, code: str) -> Any:
+    result, response = call(lam, probe, {"code": code})
+    assert "FunctionError" not in response, result
+    return result
+
+
+# --- isolation -----------------------------------------------------------------------------------
+
+
+def test_the_data_dir_and_host_are_invisible(
+    lam: Any, probe: str, server: LambdaliteServer
+) -> None:
+    import boto3
+
+    site_packages = str(Path(boto3.__file__).parents[1])  # bound: only boto3 and its kin
+    code = (
+        f"RESULT = [os.path.exists({str(server.data_dir)!r}), os.path.exists({str(Path(__file__))!r}),"
+        f" sorted(os.listdir({site_packages!r}))]"
+    )
+    data_dir_seen, tests_seen, packages = inside(lam, probe, code)
+    assert (data_dir_seen, tests_seen) == (False, False)
+    assert set(packages) <= {
+        "boto3",
+        "botocore",
+        "s3transfer",
+        "jmespath",
+        "dateutil",
+        "urllib3",
+        "six.py",
+    }
+    processes = inside(
+        lam, probe, "RESULT = sorted(int(p) for p in os.listdir('/proc') if p.isdigit())"
+    )
+    assert max(processes) < 100, processes  # only the sandbox's own processes
+
+
+def test_no_host_environment_leaks(lam: Any, probe: str) -> None:
+    variables = inside(lam, probe, "RESULT = dict(os.environ)")
+    assert not any(
+        name.startswith(("LAMBDALITE_", "PYTEST", "VIRTUAL_ENV", "HOME")) for name in variables
+    )
+    assert variables["AWS_LAMBDA_FUNCTION_NAME"] == "probe"
+
+
+def test_writes_only_in_tmp(lam: Any, probe: str) -> None:
+    code = (
+        "results = {}\n"
+        "for path in ('/var/task/x', '/etc/x', '/usr/x', '/x', '/tmp/x'):\n"
+        "    try:\n"
+        "        open(path, 'w').write('x')\n"
+        "        results[path] = 'written'\n"
+        "    except OSError as error:\n"
+        "        results[path] = error.strerror\n"
+        "RESULT = results"
+    )
+    results = inside(lam, probe, code)
+    assert results["/tmp/x"] == "written"
+    assert all(
+        results[p] in ("Read-only file system", "Permission denied")
+        for p in ("/var/task/x", "/etc/x", "/usr/x", "/x")
+    )
+
+
+def test_unprivileged_without_capabilities(lam: Any, probe: str) -> None:
+    status = inside(
+        lam,
+        probe,
+        "RESULT = dict(line.split(':\\t', 1) for line in open('/proc/self/status').read().splitlines() if ':\\t' in line)",
+    )
+    assert status["Uid"].split()[0] == "65534"
+    assert status["CapEff"].strip("\t ") == "0000000000000000"
+    assert status["CapBnd"].strip("\t ") == "0000000000000000"
+    assert status["NoNewPrivs"].strip() == "1"
+    assert status["Seccomp"].strip() == "2"
+    refused = inside(
+        lam, probe, "import ctypes\nRESULT = ctypes.CDLL(None, use_errno=True).unshare(0x00020000)"
+    )
+    assert refused == -1
+
+
+def test_a_memory_bomb_is_killed_at_the_limit(lam: Any) -> None:
+    name = deploy(
+        lam,
+        "memory-bomb",
+        "def handler(event, context):\n    hog = []\n    while True:\n        hog.append(bytearray(16 * 1024 * 1024))\n",
+        MemorySize=128,
+    )
+    result, response = call(lam, name)
+    assert response["FunctionError"] == "Unhandled"
+    assert result["errorType"] in ("Runtime.OutOfMemory", "Runtime.ExitError")
+    assert result["errorMessage"].endswith("Error: Runtime exited with error: signal: killed")
+    follow_up = deploy(lam, "after-bomb", "def handler(event, context):\n    return 'fine'\n")
+    assert call(lam, follow_up)[0] == "fine"
+
+
+def test_a_fork_bomb_is_contained(lam: Any) -> None:
+    source = (
+        "import os\n\n"
+        "def handler(event, context):\n"
+        "    children = 0\n"
+        "    try:\n"
+        "        for _ in range(5000):\n"
+        "            if os.fork() == 0:\n"
+        "                import time\n"
+        "                time.sleep(60)\n"
+        "                os._exit(0)\n"
+        "            children += 1\n"
+        "    except OSError as error:\n"
+        "        return {'stopped_at': children, 'error': error.strerror}\n"
+        "    return {'stopped_at': children}\n"
+    )
+    # Memory enough that the pids limit (1024 processes), not the memory limit, stops it.
+    name = deploy(lam, "fork-bomb", source, Timeout=30, MemorySize=4096)
+    result, _ = call(lam, name)
+    assert result["error"] == "Resource temporarily unavailable"
+
+
+def test_an_infinite_loop_is_stopped_at_the_timeout(lam: Any) -> None:
+    name = deploy(
+        lam, "spin", "def handler(event, context):\n    while True:\n        pass\n", Timeout=1
+    )
+    result, response = call(lam, name)
+    assert result["errorType"] == "Sandbox.Timedout"
+    assert response["FunctionError"] == "Unhandled"
+
+
+# --- the Invoke API -------------------------------------------------------------------------------
+
+
+def test_event_and_dry_run(lam: Any) -> None:
+    name = deploy(lam, "kinds", "def handler(event, context):\n    return event\n")
+    assert lam.invoke(FunctionName=name, InvocationType="Event", Payload=b"{}")["StatusCode"] == 202
+    assert (
+        lam.invoke(FunctionName=name, InvocationType="DryRun", Payload=b"{}")["StatusCode"] == 204
+    )
+
+
+def test_payload_limits(lam: Any) -> None:
+    name = deploy(lam, "limits", "def handler(event, context):\n    return len(event['x'])\n")
+    big = json.dumps({"x": "y" * (6 * 1024 * 1024)}).encode()
+    assert error(lambda: lam.invoke(FunctionName=name, Payload=big))[:1] == (
+        "RequestTooLargeException",
+    )
+    event_big = json.dumps({"x": "y" * (1024 * 1024)}).encode()
+    code, message, status = error(
+        lambda: lam.invoke(FunctionName=name, InvocationType="Event", Payload=event_big)
+    )
+    assert (code, status) == ("RequestTooLargeException", 413)
+    assert message == "Request must be smaller than 1048576 bytes for the InvokeFunction operation"
+
+
+def test_invoke_a_missing_function_names_latest(lam: Any) -> None:
+    assert error(lambda: lam.invoke(FunctionName="nope", Payload=b"{}"))[:2] == (
+        "ResourceNotFoundException",
+        "Function not found: arn:aws:lambda:us-east-1:000000000000:function:nope:$LATEST",
+    )
+
+
+def test_versions_and_aliases_run_their_own_code(lam: Any) -> None:
+    name = deploy(
+        lam,
+        "versioned",
+        "def handler(event, context):\n    return ['v1', context.function_version, context.invoked_function_arn]\n",
+    )
+    lam.publish_version(FunctionName=name)
+    lam.update_function_code(
+        FunctionName=name,
+        ZipFile=zipped(
+            {
+                "handler.py": "def handler(event, context):\n    return ['v2', context.function_version, context.invoked_function_arn]\n"
+            }
+        ),
+    )
+    lam.get_waiter("function_updated_v2").wait(FunctionName=name)
+    lam.create_alias(FunctionName=name, Name="stable", FunctionVersion="1")
+    assert call(lam, name)[0][:2] == ["v2", "$LATEST"]
+    result, response = call(lam, f"{name}:1")
+    assert result == ["v1", "1", f"arn:aws:lambda:us-east-1:000000000000:function:{name}:1"]
+    assert response["ExecutedVersion"] == "1"
+    result, response = call(lam, name, Qualifier="stable")
+    assert result[:2] == ["v1", "1"] and result[2].endswith(":stable")
+    assert response["ExecutedVersion"] == "1"
+
+
+def test_client_context_reaches_the_function(lam: Any) -> None:
+    name = deploy(
+        lam,
+        "client-ctx",
+        "def handler(event, context):\n    return context.client_context.custom\n",
+    )
+    context = base64.b64encode(json.dumps({"custom": {"who": "me"}}).encode()).decode()
+    assert call(lam, name, ClientContext=context)[0] == {"who": "me"}
+
+
+def test_boto3_inside_a_function_reaches_lambdalite_as_its_role(lam: Any) -> None:
+    source = "import boto3\n\ndef handler(event, context):\n    return boto3.client('sts').get_caller_identity()['Arn']\n"
+    name = deploy(
+        lam,
+        "inner-boto",
+        source,
+        Role="arn:aws:iam::000000000000:role/service-role/my-role",
+        Timeout=20,
+    )
+    assert call(lam, name)[0] == "arn:aws:sts::000000000000:assumed-role/my-role/inner-boto"
+
+
+def test_concurrent_invocations_run_in_parallel_environments(lam: Any) -> None:
+    source = "import os, time\n\ndef handler(event, context):\n    time.sleep(1)\n    return os.environ['AWS_LAMBDA_LOG_STREAM_NAME']\n"
+    name = deploy(lam, "parallel", source, Timeout=10)
+    streams: list[str] = []
+    threads = [
+        threading.Thread(target=lambda: streams.append(call(lam, name)[0])) for _ in range(3)
+    ]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert len(set(streams)) == 3
+
+
+def test_reserved_concurrency_caps_parallel_invocations(lam: Any) -> None:
+    source = "import time\n\ndef handler(event, context):\n    time.sleep(2)\n    return 'done'\n"
+    name = deploy(lam, "capped", source, Timeout=10)
+    lam.put_function_concurrency(FunctionName=name, ReservedConcurrentExecutions=1)
+    outcomes: list[str] = []
+
+    def one() -> None:
+        try:
+            outcomes.append(call(lam, name)[0])
+        except ClientError as failure:
+            outcomes.append(failure.response["Error"]["Code"])
+
+    threads = [threading.Thread(target=one) for _ in range(2)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert sorted(outcomes) == ["TooManyRequestsException", "done"]
+
+
+def test_logs_are_stored(lam: Any, server: LambdaliteServer) -> None:
+    name = deploy(
+        lam, "logged", "def handler(event, context):\n    print('hello from the function')\n"
+    )
+    _, response = call(lam, name, LogType="Tail")
+    assert "hello from the function" in base64.b64decode(response["LogResult"]).decode()
+
+
+def test_state_survives_restart_and_code_runs_after_it(tmp_path: Path) -> None:
+    data = tmp_path / "data"
+    with running_server(data) as first:
+        lam = make_client(first.endpoint, "lambda")
+        deploy(lam, "durable-fn", "def handler(event, context):\n    return 'still here'\n")
+        first.stop()
+    with running_server(data) as second:
+        lam = make_client(second.endpoint, "lambda")
+        assert call(lam, "durable-fn")[0] == "still here"
