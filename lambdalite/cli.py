@@ -170,4 +170,22 @@ def _describe(health: dict[str, Any]) -> list[str]:
         f"namespaces {', '.join(host['namespaces'])}",
         f"cgroups    {cgroups}",
         f"seccomp    {'available' if host['seccomp'] else 'unavailable'}",
+        *_execution(health.get("execution", {})),
     ]
+
+
+def _execution(execution: dict[str, Any]) -> list[str]:
+    """Which interpreter runs each Python runtime, and what confines functions (loudly)."""
+    lines = []
+    for runtime, choice in execution.get("runtimes", {}).items():
+        note = f"  WARNING: {choice['warning']}" if choice.get("warning") else ""
+        lines.append(f"runtime    {runtime} -> {choice.get('interpreter') or 'none'}{note}")
+    protections = execution.get("protections")
+    if isinstance(protections, dict):
+        missing = [f"{name}: {state}" for name, state in protections.items() if state is not True]
+        applied = [name for name, state in protections.items() if state is True]
+        lines.append(f"sandbox    {', '.join(applied) or 'nothing'}")
+        lines.extend(f"WARNING    sandbox without {item}" for item in missing)
+    elif protections:
+        lines.append(f"sandbox    {protections}")
+    return lines

@@ -184,6 +184,7 @@ class LambdaliteApp:
                 for spec in self.catalog
             },
             "host": host_features(),
+            "execution": running.platform.executor.status(),
         }
 
 

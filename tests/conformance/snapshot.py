@@ -23,10 +23,17 @@ _ANY = {"code-sha256"}
 _DATE = re.compile(r"\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d+)?(Z|[+-]\d{2}:?\d{2})?")
 
 
-def recorded(case: str, key: str, snapshot: int = 0) -> Any:
-    """One recorded response of a case file, e.g. ``recorded("01_function_lifecycle", "create_response")``."""
-    document = json.loads((RECORDED / f"{case}.json").read_text())
-    return document["snapshots"][snapshot]["recorded_content"][key]
+def recorded(case: str, key: str, snapshot: int | str = 0) -> Any:
+    """One recorded response of a case file, e.g. ``recorded("01_function_lifecycle", "create_response")``.
+
+    ``snapshot`` picks the recorded test by index, or by the end of its key (``"[python3.12]"``).
+    """
+    snapshots = json.loads((RECORDED / f"{case}.json").read_text())["snapshots"]
+    if isinstance(snapshot, str):
+        return next(s for s in snapshots if s["snapshot_key"].endswith(snapshot))[
+            "recorded_content"
+        ][key]
+    return snapshots[snapshot]["recorded_content"][key]
 
 
 class Snapshot:

@@ -8,12 +8,13 @@ import logging
 import secrets
 from collections.abc import Callable
 from dataclasses import dataclass, replace
+from pathlib import Path
 
 from lambdalite.aws.credentials import Credential
 from lambdalite.runtime.cgroups import CgroupManager
 from lambdalite.runtime.concurrency import Concurrency, FunctionKey
 from lambdalite.runtime.environment import Environment, Outcome
-from lambdalite.runtime.interpreters import choose
+from lambdalite.runtime.interpreters import NoInterpreter, choose
 from lambdalite.runtime.logs import log_stream_name
 from lambdalite.runtime.paths import python_runtime_paths
 from lambdalite.runtime.pool import Pool
@@ -23,6 +24,9 @@ from lambdalite.runtime.target import FunctionTarget
 from lambdalite.runtime.zygote_client import Zygote
 
 log = logging.getLogger(__name__)
+
+#: The Python runtimes AWS accepts for new functions (the model's current ones).
+PYTHON_RUNTIMES = ("python3.10", "python3.11", "python3.12", "python3.13", "python3.14")
 
 #: Mints the function role's temporary credentials: (account, role ARN, session name).
 CredentialIssuer = Callable[[str, str, str], Credential]
@@ -47,6 +51,7 @@ class LocalExecutor:
         self._pools: dict[str, Pool] = {}
         self._reaper: asyncio.Task[None] | None = None
         self.cgroups = CgroupManager(None, {}, [])  # detected at start()
+        self.last_protections: dict[str, bool | str] = {}
 
     async def start(self) -> None:
         # Before any zygote starts: on cgroup v2 detection may move this process to a leaf.
@@ -63,6 +68,23 @@ class LocalExecutor:
         )
         await asyncio.gather(*(z.stop() for z in self._zygotes.values()), return_exceptions=True)
         self.cgroups.close()
+
+    def status(self) -> dict[str, object]:
+        """For /health: which interpreter runs each Python runtime, what confines functions."""
+        runtimes: dict[str, object] = {}
+        for runtime in PYTHON_RUNTIMES:
+            try:
+                choice = choose(runtime)
+            except NoInterpreter as missing:
+                runtimes[runtime] = {"interpreter": None, "warning": str(missing)}
+                continue
+            runtimes[runtime] = {"interpreter": choice.interpreter.label, "warning": choice.warning}
+        return {
+            "runtimes": runtimes,
+            "cgroups": self.cgroups.status(),
+            "protections": self.last_protections or "no execution environment started yet",
+            "environments": sum(pool.size for pool in self._pools.values()),
+        }
 
     async def invoke(self, target: FunctionTarget, invocation: Invocation) -> Outcome:
         """Run one invocation; raises Throttled when no concurrency is left."""
@@ -100,6 +122,7 @@ class LocalExecutor:
         except BaseException:
             await api.close()
             raise
+        self.last_protections = dict(sandbox.protections)
         return Environment(target, sandbox, api, stream)
 
     async def _zygote(self, runtime: str) -> Zygote:
@@ -128,7 +151,7 @@ class LocalExecutor:
             memory_mb=target.memory_mb,
             env=self._variables(target, api_address, stream),
             kind="exec" if custom else "python",
-            command=["/var/task/bootstrap"] if custom else [],
+            command=[_bootstrap(target)] if custom else [],
         )
 
     def _variables(self, target: FunctionTarget, api_address: str, stream: str) -> dict[str, str]:
@@ -149,6 +172,14 @@ class LocalExecutor:
             await asyncio.sleep(min(30.0, self.settings.keep_alive_s / 2))
             for pool in list(self._pools.values()):
                 await pool.reap(self.settings.keep_alive_s)
+
+
+def _bootstrap(target: FunctionTarget) -> str:
+    """A custom runtime starts /var/task/bootstrap, else a layer's /opt/bootstrap (AWS's order);
+    a missing one fails the runtime's start, which answers Runtime.ExitError."""
+    in_code = Path(target.code_dir, "bootstrap").exists()
+    in_layer = any(Path(d, "bootstrap").exists() for d in target.layer_dirs)
+    return "/opt/bootstrap" if in_layer and not in_code else "/var/task/bootstrap"
 
 
 _LIBRARY_PATH = [

@@ -72,3 +72,11 @@ def function_pending() -> ResourceConflict:
 def not_supported(what: str) -> InvalidParameterValue:
     """A feature of AWS Lambda that lambdalite cannot honour: refused, never silently ignored."""
     return InvalidParameterValue(f"{what} is not supported by lambdalite.")
+
+
+class InvalidRuntime(ServiceError):
+    """A runtime lambdalite has no interpreter for. AWS's code for runtime problems, but 400,
+    not AWS's 502: SDKs retry 5xx, and retrying cannot make the runtime appear."""
+
+    code = "InvalidRuntimeException"
+    status = 400

@@ -26,6 +26,7 @@ from lambdalite.services.lambda_.base import Params, Resolved
 from lambdalite.services.lambda_.configuration import fingerprint
 from lambdalite.services.lambda_.errors import (
     InvalidParameterValue,
+    InvalidRuntime,
     RequestTooLarge,
     ResourceConflict,
     TooManyRequests,
@@ -48,6 +49,7 @@ class InvokeOperations(LayerOperations):
         payload = _payload(request.get("Payload"), kind)
         ref = self.reference(ctx, request)
         resolved, version = await self._invocable(ctx, ref)
+        _check_runtime(resolved.config.get("Runtime", ""))
         if kind == "DryRun":
             return {"StatusCode": 204}
         target = await self.function_target(ctx, resolved, version)
@@ -169,6 +171,14 @@ def _payload(payload: bytes | None, kind: str) -> bytes:
         return b"{}"  # AWS runs the function with an empty JSON object
     check_json_payload(body)
     return body
+
+
+def _check_runtime(runtime: str) -> None:
+    if not runtime.startswith(("python", "provided")):
+        raise InvalidRuntime(
+            f"lambdalite cannot run {runtime} functions: it runs Python (python3.10 and later) "
+            "and custom runtimes (provided.al2023, provided.al2)."
+        )
 
 
 def _check_state(config: dict[str, Any]) -> None:
