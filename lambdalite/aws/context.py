@@ -45,3 +45,14 @@ class RequestContext:
     @property
     def operation_name(self) -> str:
         return self.operation.name if self.operation is not None else ""
+
+
+def internal_context(account_id: str, region: str, service: str) -> RequestContext:
+    """The context of work lambdalite does on its own behalf (resuming, provisioning, event
+    delivery): the account's root is the principal, no HTTP request stands behind it."""
+    from lambdalite.aws.http import HttpRequest
+
+    principal = Principal(account_id, account_id, f"arn:aws:iam::{account_id}:root", account_id)
+    return RequestContext(
+        HttpRequest("INTERNAL", "/"), service=service, region=region, principal=principal
+    )

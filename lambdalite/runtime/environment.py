@@ -69,6 +69,7 @@ class Environment:
         self.api = api
         self.log_stream = log_stream
         self.busy = False
+        self.provisioned = False  # started ahead of traffic: kept while provisioned
         self.last_used = time.monotonic()
         self._initialised = False
         self._cold = True  # its first initialisation is reported as Init Duration
@@ -94,6 +95,19 @@ class Environment:
         finally:
             self.busy = False
             self.last_used = time.monotonic()
+
+    async def prewarm(self) -> bool:
+        """Initialise ahead of traffic (provisioned concurrency); False if the init failed.
+
+        Its Init Duration is never reported: no invocation waited for it."""
+        await self.sandbox.start_runtime()
+        init, _ = await _race(self.api.initialized(), self.sandbox.runtime_exited(), INIT_TIMEOUT_S)
+        self._initialised = self._cold = False
+        if init is not None and init.ok:
+            self._initialised = True
+            return True
+        await self._reset()
+        return False
 
     # --- init -----------------------------------------------------------------------------------
 

@@ -6,11 +6,14 @@ from __future__ import annotations
 import asyncio
 import time
 from collections.abc import Awaitable, Callable
+from dataclasses import replace
 
 from lambdalite.runtime.environment import Environment
 from lambdalite.runtime.target import FunctionTarget
 
 Factory = Callable[[FunctionTarget], Awaitable[Environment]]
+
+PROVISIONED = "provisioned-concurrency"
 
 
 class Pool:
@@ -41,10 +44,28 @@ class Pool:
         else:
             self._idle.append(environment)
 
+    async def provision(self, count: int) -> int:
+        """Start and initialise environments until ``count`` are provisioned; how many are."""
+        provisioned = [e for e in self._all if e.provisioned]
+        while len(provisioned) < count:
+            environment = await self._factory(replace(self.target, initialization_type=PROVISIONED))
+            self._all.add(environment)
+            if not await environment.prewarm():
+                await self._destroy(environment)
+                break
+            environment.provisioned = True
+            provisioned.append(environment)
+            self._idle.append(environment)
+        return len(provisioned)
+
+    def unprovision(self) -> None:
+        for environment in self._all:
+            environment.provisioned = False
+
     async def reap(self, keep_alive_s: float) -> None:
-        """Destroy environments idle for longer than ``keep_alive_s``."""
+        """Destroy environments idle for longer than ``keep_alive_s`` (not provisioned ones)."""
         now = time.monotonic()
-        stale = [e for e in self._idle if now - e.last_used > keep_alive_s]
+        stale = [e for e in self._idle if now - e.last_used > keep_alive_s and not e.provisioned]
         for environment in stale:
             self._idle.remove(environment)
             await self._destroy(environment)

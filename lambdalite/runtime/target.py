@@ -33,6 +33,8 @@ class FunctionTarget:
     application_log_level: str | None = None
     system_log_level: str | None = None
     revision: str = field(default="", compare=False)  # identifies code + configuration
+    #: "on-demand", or "provisioned-concurrency" for environments started ahead of traffic.
+    initialization_type: str = field(default="on-demand", compare=False)
 
     @property
     def function_arn(self) -> str:

@@ -254,3 +254,43 @@ def test_27_context_and_environment(lam: Any, qualified: bool) -> None:
     for xray in ("AWS_XRAY_DAEMON_ADDRESS", "_AWS_XRAY_DAEMON_ADDRESS", "_AWS_XRAY_DAEMON_PORT"):
         expected["environment"].pop(xray)  # no X-Ray daemon runs beside lambdalite
     Snapshot().match(expected, payload)
+
+
+def test_09_invoke_versions_with_code_changes(lam: Any) -> None:
+    from .test_aliases import invoked, versioned_zip
+
+    case = "09_invoke_versions_with_code_changes"
+    check = Snapshot()
+    name = "versions-code-fn"
+    lam.create_function(
+        FunctionName=name,
+        Runtime="python3.12",
+        Role=ROLE,
+        Handler="handler.handler",
+        Code={"ZipFile": versioned_zip("version1")},
+        Description="No version :(",
+    )
+    lam.get_waiter("function_active_v2").wait(FunctionName=name)
+    lam.publish_version(FunctionName=name, Description="First version description :)")
+    lam.update_function_code(FunctionName=name, ZipFile=versioned_zip("version2"))
+    lam.get_waiter("function_updated_v2").wait(FunctionName=name)
+    check.match(recorded(case, "invocation_result_latest"), invoked(lam, FunctionName=name))
+    check.match(
+        recorded(case, "invocation_result_v1"), invoked(lam, FunctionName=name, Qualifier="1")
+    )
+    lam.publish_version(FunctionName=name)
+    check.match(
+        recorded(case, "invocation_result_v2"), invoked(lam, FunctionName=name, Qualifier="2")
+    )
+    lam.update_function_code(FunctionName=name, ZipFile=versioned_zip("version3"), Publish=True)
+    lam.get_waiter("function_updated_v2").wait(FunctionName=name)
+    check.match(
+        recorded(case, "invocation_result_v3"), invoked(lam, FunctionName=name, Qualifier="3")
+    )
+    check.match(recorded(case, "invocation_result_latest_end"), invoked(lam, FunctionName=name))
+    check.match(
+        recorded(case, "invocation_result_v2_end"), invoked(lam, FunctionName=name, Qualifier="2")
+    )
+    check.match(
+        recorded(case, "invocation_result_v1_end"), invoked(lam, FunctionName=name, Qualifier="1")
+    )

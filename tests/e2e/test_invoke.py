@@ -5,6 +5,7 @@ from __future__ import annotations
 import base64
 import json
 import threading
+import time
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -15,6 +16,7 @@ from botocore.exceptions import ClientError
 from tests.conformance.conftest import ROLE, zipped
 from tests.support.aws_errors import error
 from tests.support.server import LambdaliteServer, running_server
+from tests.support.signing import send
 
 from .conftest import make_client
 
@@ -323,3 +325,43 @@ def test_state_survives_restart_and_code_runs_after_it(tmp_path: Path) -> None:
     with running_server(data) as second:
         lam = make_client(second.endpoint, "lambda")
         assert call(lam, "durable-fn")[0] == "still here"
+
+
+def test_provisioned_concurrency_prewarms_environments(lam: Any) -> None:
+    source = "import os\n\ndef handler(event, context):\n    return os.environ['AWS_LAMBDA_INITIALIZATION_TYPE']\n"
+    name = deploy(lam, "provisioned", source)
+    lam.publish_version(FunctionName=name)
+    lam.put_provisioned_concurrency_config(
+        FunctionName=name, Qualifier="1", ProvisionedConcurrentExecutions=2
+    )
+    deadline = time.monotonic() + 60
+    while (status := lam.get_provisioned_concurrency_config(FunctionName=name, Qualifier="1"))[
+        "Status"
+    ] != "READY":
+        assert status["Status"] == "IN_PROGRESS" and time.monotonic() < deadline, status
+    assert status["AllocatedProvisionedConcurrentExecutions"] == 2
+    result, response = call(lam, name, Qualifier="1", LogType="Tail")
+    assert result == "provisioned-concurrency"
+    assert "Init Duration" not in base64.b64decode(response["LogResult"]).decode()
+    assert call(lam, name)[0] == "on-demand"  # $LATEST is not provisioned
+
+
+def test_idle_environments_are_reaped(tmp_path: Path) -> None:
+    env = {"LAMBDALITE_LAMBDA_KEEP_ALIVE_SECONDS": "1"}
+    with running_server(tmp_path / "data", env=env) as server:
+        lam = make_client(server.endpoint, "lambda")
+        name = deploy(
+            lam,
+            "reaped",
+            "import os\n\ndef handler(event, context):\n    return os.environ['AWS_LAMBDA_LOG_STREAM_NAME']\n",
+        )
+        first = call(lam, name)[0]
+        deadline = time.monotonic() + 30
+        while environments(server) > 0:  # watched from outside: invoking would keep it busy
+            assert time.monotonic() < deadline, "the idle environment was never reaped"
+        assert call(lam, name)[0] != first  # a new environment
+
+
+def environments(server: LambdaliteServer) -> int:
+    _, _, body = send(server.endpoint, "GET", "/_lambdalite/health")
+    return int(json.loads(body)["execution"]["environments"])

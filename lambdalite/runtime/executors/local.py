@@ -96,6 +96,17 @@ class LocalExecutor:
             finally:
                 await pool.release(environment)
 
+    async def provision(self, target: FunctionTarget, count: int) -> int:
+        """Keep ``count`` initialised environments of ``target`` ready (provisioned
+        concurrency); returns how many are. They are never reaped while provisioned."""
+        return await self._pool(target).provision(count)
+
+    def unprovision(self, function: FunctionKey, version: str) -> None:
+        """The provisioned environments of a version become ordinary (reaped when idle)."""
+        for pool in self._pools.values():
+            if pool.target.function_key == function and pool.target.version == version:
+                pool.unprovision()
+
     async def drain(self, function: FunctionKey, version: str | None = None) -> None:
         """Retire a function's environments (of one version, or all): idle ones now, busy
         ones once their invocation is done. Called when code or configuration changes."""
@@ -202,7 +213,7 @@ def lambda_variables(target: FunctionTarget, api_address: str, log_stream: str) 
         "AWS_LAMBDA_FUNCTION_NAME": target.name,
         "AWS_LAMBDA_FUNCTION_MEMORY_SIZE": str(target.memory_mb),
         "AWS_LAMBDA_FUNCTION_VERSION": target.version,
-        "AWS_LAMBDA_INITIALIZATION_TYPE": "on-demand",
+        "AWS_LAMBDA_INITIALIZATION_TYPE": target.initialization_type,
         "AWS_LAMBDA_LOG_GROUP_NAME": target.log_group,
         "AWS_LAMBDA_LOG_STREAM_NAME": log_stream,
         "AWS_LAMBDA_RUNTIME_API": api_address,

@@ -7,16 +7,16 @@ from lambdalite.services.lambda_.aliases import AliasOperations
 from lambdalite.services.lambda_.concurrency import ConcurrencyOperations
 from lambdalite.services.lambda_.event_invoke_configs import EventInvokeConfigOperations
 from lambdalite.services.lambda_.event_source_mappings import EventSourceMappingOperations
-from lambdalite.services.lambda_.invoke import InvokeOperations
 from lambdalite.services.lambda_.layers import LayerOperations
 from lambdalite.services.lambda_.policies import PolicyOperations
+from lambdalite.services.lambda_.provisioning import ProvisioningOperations
 from lambdalite.services.lambda_.tags import TagOperations
 from lambdalite.services.lambda_.url_configs import UrlConfigOperations
 from lambdalite.services.lambda_.versions import VersionOperations
 
 
 class LambdaProvider(
-    InvokeOperations,
+    ProvisioningOperations,
     AliasOperations,
     LayerOperations,
     PolicyOperations,
@@ -38,6 +38,7 @@ class LambdaProvider(
     async def start(self) -> None:
         await self.resume_transitions()
         await self.resume_event_source_mappings()
+        await self.resume_provisioning()
 
     async def stop(self) -> None:
         await self.stop_background()
