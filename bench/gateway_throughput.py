@@ -21,7 +21,6 @@ import tempfile
 import time
 import timeit
 from pathlib import Path
-from urllib.parse import urlsplit
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))

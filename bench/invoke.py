@@ -1,7 +1,8 @@
 """Invocation performance, measured side by side in one run (DESIGN.md §7).
 
 1. cold start: invoke of a function importing boto3 on a new execution environment (client
-   time and the Init Duration lambdalite reports), and create -> first invoke;
+   time and the Init Duration lambdalite reports), and create -> first invoke; both with the
+   sandbox prepared ahead (a spare) and built by the invocation (spares switched off);
 2. warm invoke: boto3 p50/p99 against the boto3 floor (a canned local server answering the same
    bytes) and server throughput with wrk (signed POST to the invocations path) against a bare
    uvicorn hello-world;
@@ -25,6 +26,7 @@ import sys
 import tempfile
 import threading
 import time
+import urllib.request
 import zipfile
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
@@ -40,7 +42,7 @@ from botocore.config import Config  # noqa: E402
 from botocore.credentials import Credentials  # noqa: E402
 
 from bench.gateway_throughput import run_wrk, start_hello, wrk_script  # noqa: E402
-from tests.support.server import LambdaliteServer  # noqa: E402
+from tests.support.server import LambdaliteServer, running_server  # noqa: E402
 
 ROLE = "arn:aws:iam::000000000000:role/bench"
 HANDLER = "import boto3\n\ndef handler(event, context):\n    return event\n"
@@ -70,8 +72,16 @@ def percentile(values: list[float], fraction: float) -> float:
     return ordered[min(len(ordered) - 1, int(len(ordered) * fraction))]
 
 
-def cold_starts(lam: Any, samples: int) -> dict[str, float]:
-    """Each sample is a new function version's first invocation: a new environment."""
+def spares(endpoint: str) -> int:
+    with urllib.request.urlopen(f"{endpoint}/_lambdalite/health") as response:
+        return int(json.load(response)["execution"]["spare_environments"])
+
+
+def cold_starts(endpoint: str, samples: int, prepared: bool) -> dict[str, float]:
+    """Each sample is a new function's first invocation: a new environment. ``prepared``: its
+    sandbox was built ahead (lambdalite's spare, ready once the function is Active for a few
+    ms); else the invocation builds it (as with spares switched off, or a burst beyond them)."""
+    lam = client(endpoint)
     client_ms, init_ms, first_ms = [], [], []
     for index in range(samples):
         name = f"cold-{index}"
@@ -79,6 +89,10 @@ def cold_starts(lam: Any, samples: int) -> dict[str, float]:
         lam.create_function(FunctionName=name, Runtime="python3.12", Role=ROLE, Handler="handler.handler",
                             Code={"ZipFile": package(HANDLER)})
         lam.get_waiter("function_active_v2").wait(FunctionName=name)
+        if prepared:
+            deadline = time.monotonic() + 10
+            while spares(endpoint) == 0 and time.monotonic() < deadline:
+                pass
         started = time.perf_counter()
         response = lam.invoke(FunctionName=name, Payload=b"{}", LogType="Tail")
         done = time.perf_counter()
@@ -88,10 +102,11 @@ def cold_starts(lam: Any, samples: int) -> dict[str, float]:
         found = re.search(r"Init Duration: ([\d.]+) ms", report)
         if found:
             init_ms.append(float(found.group(1)))
+    kind = "prepared sandbox" if prepared else "sandbox built on demand"
     return {
-        "cold invoke p50 ms": statistics.median(client_ms),
-        "Init Duration p50 ms": statistics.median(init_ms) if init_ms else float("nan"),
-        "create -> first invoke p50 ms": statistics.median(first_ms),
+        f"cold invoke p50 ms ({kind})": statistics.median(client_ms),
+        f"Init Duration p50 ms ({kind})": statistics.median(init_ms) if init_ms else float("nan"),
+        f"create -> first invoke p50 ms ({kind})": statistics.median(first_ms),
     }
 
 
@@ -137,14 +152,19 @@ def signed_invoke_headers(endpoint: str, name: str) -> dict[str, str]:
 
 
 def uss_kb(server: LambdaliteServer) -> float | None:
-    """Private memory of the warm environments' processes (the cgroup's member pids)."""
+    """Private memory (USS) of each warm environment: the processes of its memory cgroup
+    (lambdalite makes them under <its own cgroup>/lambdalite/<server pid>/<environment>)."""
     values = []
-    for procs in Path("/sys/fs/cgroup/memory").glob("lambdalite*/**/cgroup.procs"):
-        for pid in procs.read_text().split():
+    root = Path("/sys/fs/cgroup/memory")
+    for environment in root.glob(f"**/lambdalite/{server.process.pid}/*/"):
+        total = 0
+        for pid in (environment / "cgroup.procs").read_text().split():
             rollup = Path(f"/proc/{pid}/smaps_rollup")
             if rollup.exists():
                 text = rollup.read_text()
-                values.append(sum(int(m) for m in re.findall(r"Private_(?:Clean|Dirty):\s+(\d+) kB", text)))
+                total += sum(int(m) for m in re.findall(r"Private_(?:Clean|Dirty):\s+(\d+) kB", text))
+        if total:
+            values.append(total)
     return statistics.median(values) if values else None
 
 
@@ -160,7 +180,10 @@ def main() -> None:
         server = LambdaliteServer(Path(data) / "lambdalite", args=["--log-level", "warning"])
         try:
             lam = client(server.endpoint)
-            cold = cold_starts(lam, args.samples)
+            cold = cold_starts(server.endpoint, args.samples, prepared=True)
+            with running_server(Path(data) / "unspared", env={"LAMBDALITE_LAMBDA_SPARE_ENVIRONMENTS": "0"},
+                                args=["--log-level", "warning"]) as unspared:
+                cold.update(cold_starts(unspared.endpoint, args.samples, prepared=False))
             lam.create_function(FunctionName="warm", Runtime="python3.12", Role=ROLE, Handler="handler.handler",
                                 Code={"ZipFile": package(HANDLER)})
             lam.get_waiter("function_active_v2").wait(FunctionName="warm")

@@ -50,6 +50,11 @@ class Settings(BaseSettings):
     lambda_keep_alive_seconds: float = Field(
         300.0, gt=0, description="how long an idle execution environment is kept warm"
     )
+    lambda_spare_environments: int = Field(
+        16,
+        ge=0,
+        description="sandboxes built ahead of cold starts (no function code runs in them)",
+    )
     lambda_state_transition_seconds: float = Field(
         0.0, ge=0, description="least time a function stays Pending/InProgress (AWS: ~1 s)"
     )

@@ -134,8 +134,16 @@ class EnvCgroup:
                 self.dirs[controller] = path
 
     def _open_peak(self) -> None:
+        # The peak is read and reset around every invocation: through a file kept open, as
+        # opening a cgroup file costs more than the read itself.
         memory = self.dirs.get("memory")
-        if self.version != "v2" or memory is None:
+        if memory is None:
+            return
+        if self.version == "v1":
+            # Writing 0 resets the v1 peak (Documentation/admin-guide/cgroup-v1/memory.rst).
+            path = os.path.join(memory, "memory.max_usage_in_bytes")
+            with contextlib.suppress(OSError):
+                self._peak_fd, self._peak_resettable = os.open(path, os.O_RDWR | os.O_CLOEXEC), True
             return
         path = os.path.join(memory, "memory.peak")
         # Since Linux 6.12 a write resets the peak seen through the same open file.
@@ -148,23 +156,17 @@ class EnvCgroup:
 
     def peak_memory_bytes(self) -> int | None:
         """Highest memory use since creation or the last reset; None when unmeasurable."""
-        memory = self.dirs.get("memory")
+        if self._peak_fd is None:
+            return None
         try:
-            if self.version == "v1" and memory:
-                return int(_read(os.path.join(memory, "memory.max_usage_in_bytes")))
-            if self._peak_fd is not None:
-                return int(os.pread(self._peak_fd, 64, 0))
+            return int(os.pread(self._peak_fd, 64, 0))
         except (OSError, ValueError):
-            pass
-        return None
+            return None
 
     def reset_peak_memory(self) -> None:
-        memory = self.dirs.get("memory")
-        with contextlib.suppress(OSError):
-            if self.version == "v1" and memory:
-                _write(os.path.join(memory, "memory.max_usage_in_bytes"), "0")
-            elif self._peak_fd is not None and self._peak_resettable:
-                os.pwrite(self._peak_fd, b"reset", 0)
+        if self._peak_fd is not None and self._peak_resettable:
+            with contextlib.suppress(OSError):
+                os.pwrite(self._peak_fd, b"0" if self.version == "v1" else b"reset", 0)
 
     def oom_kills(self) -> int | None:
         """How many processes the kernel's OOM killer killed in this cgroup."""

@@ -12,9 +12,8 @@ import asyncio
 import json
 import math
 import time
-from collections.abc import Awaitable
 from dataclasses import dataclass, replace
-from typing import TYPE_CHECKING, TypeVar
+from typing import TYPE_CHECKING, Any
 
 from lambdalite.runtime.logs import (
     InvocationLog,
@@ -32,7 +31,6 @@ if TYPE_CHECKING:
     from lambdalite.runtime.runtime_api import RuntimeApi
     from lambdalite.runtime.zygote_client import Sandbox
 
-T = TypeVar("T")
 
 _TOO_LARGE = json.dumps(
     {
@@ -101,7 +99,7 @@ class Environment:
 
         Its Init Duration is never reported: no invocation waited for it."""
         await self.sandbox.start_runtime()
-        init, _ = await _race(self.api.initialized(), self.sandbox.runtime_exited(), INIT_TIMEOUT_S)
+        init, _ = await self._initialisation()
         self._initialised = self._cold = False
         if init is not None and init.ok:
             self._initialised = True
@@ -119,9 +117,7 @@ class Environment:
             return None
         started = time.monotonic()
         await self.sandbox.start_runtime()
-        init, exited = await _race(
-            self.api.initialized(), self.sandbox.runtime_exited(), INIT_TIMEOUT_S
-        )
+        init, exited = await self._initialisation()
         duration_ms = (time.monotonic() - started) * 1000
         if init is not None and init.ok:
             self._initialised = True
@@ -134,6 +130,14 @@ class Environment:
         log.platform(start_line(invocation.request_id, self.target.version))
         self._finish(invocation, log, 0.0, None, status=status, error_type=error_type)
         return Outcome(payload, "Unhandled", log, self.log_stream)
+
+    async def _initialisation(self) -> tuple[InitResult | None, str | None]:
+        """The init's outcome, or how the runtime exited before it, or neither (timeout)."""
+        init, exited = self.api.init_outcome, self.sandbox.runtime_exit
+        await _first_of(init, exited, INIT_TIMEOUT_S)
+        if init.done():
+            return init.result(), None
+        return None, exited.result() if exited.done() else None
 
     # --- invoke ---------------------------------------------------------------------------------
 
@@ -148,19 +152,20 @@ class Environment:
         # The timeout counts from here: initialisation has its own limit (INIT_TIMEOUT_S).
         timeout = float(self.target.timeout_s)
         invocation = replace(invocation, deadline_ms=int(time.time() * 1000 + timeout * 1000))
-        answered, exited = await _race(
-            self.api.invoke(invocation), self.sandbox.runtime_exited(), timeout
-        )
+        result, exited = self.api.submit(invocation), self.sandbox.runtime_exit
+        await _first_of(result, exited, timeout)
         elapsed = time.monotonic() - started
-        if answered is not None:
-            return self._answered(invocation, log, answered, elapsed, init_ms)
-        if exited is not None and not self.api.delivered:
+        if result.done():
+            return self._answered(invocation, log, result.result(), elapsed, init_ms)
+        delivered = self.api.delivered
+        result.cancel()
+        if exited.done() and not delivered:
             self.api.abort()
             self._initialised = False
             log.chunks.clear()
             return None
-        if exited is not None:
-            return await self._crashed(invocation, log, exited, elapsed, init_ms)
+        if exited.done():
+            return await self._crashed(invocation, log, exited.result(), elapsed, init_ms)
         return await self._timed_out(invocation, log, elapsed, init_ms)
 
     def _answered(
@@ -259,25 +264,28 @@ class Environment:
         await self.sandbox.destroy()
 
 
-async def _race(
-    wanted: Awaitable[T], exited: Awaitable[str], timeout: float
-) -> tuple[T | None, str | None]:
-    """Whichever comes first: what we wait for, the runtime exiting, or the timeout (both None).
+async def _first_of(
+    first: asyncio.Future[Any], second: asyncio.Future[Any], timeout: float
+) -> None:
+    """Wait until either future is done, or ``timeout``; cancels neither.
 
-    The loser is cancelled, so no task outlives the race.
-    """
-    first = asyncio.ensure_future(wanted)
-    second = asyncio.ensure_future(exited)
-    done, pending = await asyncio.wait(
-        {first, second}, timeout=timeout, return_when=asyncio.FIRST_COMPLETED
-    )
-    for task in pending:
-        task.cancel()
-    if first in done:
-        return first.result(), None
-    if second in done:
-        return None, second.result()
-    return None, None
+    Callbacks rather than asyncio.wait() and tasks: this is on every invocation's path."""
+    loop = asyncio.get_running_loop()
+    waiter = loop.create_future()
+
+    def wake(_: object = None) -> None:
+        if not waiter.done():
+            waiter.set_result(None)
+
+    first.add_done_callback(wake)
+    second.add_done_callback(wake)
+    timer = loop.call_later(timeout, wake)
+    try:
+        await waiter
+    finally:
+        timer.cancel()
+        first.remove_done_callback(wake)
+        second.remove_done_callback(wake)
 
 
 def _init_failure(

@@ -407,22 +407,29 @@ class RuntimeApi:
         """Resolves when the runtime first asks for an event, or posts ``/runtime/init/error``."""
         return await asyncio.shield(self._init)
 
+    @property
+    def init_outcome(self) -> asyncio.Future[InitResult]:
+        """The future :meth:`initialized` awaits (not to be cancelled)."""
+        return self._init
+
     async def invoke(self, invocation: Invocation) -> InvocationResult:
         """Hand ``invocation`` to the runtime's ``GET /next``; resolve on its result.
 
         Raises :class:`EnvironmentBusy` while another invocation is in progress and
         :class:`RuntimeAborted` when :meth:`abort` or :meth:`close` ends it first.
         """
+        return await self.submit(invocation)
+
+    def submit(self, invocation: Invocation) -> asyncio.Future[InvocationResult]:
+        """:meth:`invoke` without a task: the future of its result. Cancel it to give up."""
         if self._queued is not None or self._active is not None:
             raise EnvironmentBusy(f"invocation {self._busy_id()} is still in progress")
         result: asyncio.Future[InvocationResult] = asyncio.get_running_loop().create_future()
         pending = _Pending(invocation, render_event(invocation), result)
+        result.add_done_callback(lambda _: self._settle(pending))
         self._queued = pending
         self._deliver()
-        try:
-            return await result
-        finally:
-            self._settle(pending)
+        return result
 
     def abort(self) -> None:
         """The runtime died or was killed: fail its invocation, await a fresh runtime."""

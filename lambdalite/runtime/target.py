@@ -9,6 +9,7 @@ from __future__ import annotations
 import hashlib
 import json
 from dataclasses import dataclass, field
+from functools import cached_property
 
 
 @dataclass(frozen=True)
@@ -40,7 +41,7 @@ class FunctionTarget:
     def function_arn(self) -> str:
         return f"arn:aws:lambda:{self.region}:{self.account}:function:{self.name}"
 
-    @property
+    @cached_property
     def pool_key(self) -> str:
         """Environments are shared only by invocations of exactly the same code and config."""
         identity = json.dumps(

@@ -264,6 +264,9 @@ class Holder:
         self.channel = channel
         self.bootstrap = bootstrap
         self.runtime_pid: int | None = None
+        # R forked and confined ahead of "start", blocked before the bootstrap runs: its pid and
+        # the pipe whose write end lets it go (closing it makes R exit).
+        self.waiting: tuple[int, int] | None = None
         self.server_gone = False
         self.plan: Any = None
         self.signals: ChildSignals | None = None
@@ -292,6 +295,8 @@ class Holder:
         if joined["errors"]:
             protections["cgroups"] = "not joined: " + "; ".join(joined["errors"])
         self.signals = ChildSignals()
+        # Before "ready": a spare environment is then ready down to its runtime.
+        self._fork_waiting_runtime()
         self.channel.send({"event": "ready", "host_pid": host_pid, "protections": protections})
 
     def _serve(self) -> NoReturn:
@@ -333,19 +338,36 @@ class Holder:
         if self.runtime_pid is not None:
             self._tell({"reply": "start", "error": "the runtime is already running"})
             return
-        pid = os.fork()
-        if pid == 0:
-            self._become_runtime()
+        if self.waiting is not None:
+            (pid, go), self.waiting = self.waiting, None
+            os.write(go, b"1")
+            os.close(go)
+        else:
+            pid = os.fork()
+            if pid == 0:
+                self._become_runtime(None)
         self.runtime_pid = pid
         self._tell({"reply": "start", "pid": pid})
 
-    def _become_runtime(self) -> NoReturn:
+    def _fork_waiting_runtime(self) -> None:
+        """Fork and confine R now, so that "start" only has to let it run the bootstrap.
+        Nothing of the function runs before then: R waits before the bootstrap starts."""
+        go_read, go_write = os.pipe2(os.O_CLOEXEC)
+        pid = os.fork()
+        if pid == 0:
+            os.close(go_write)
+            self._become_runtime(go_read)
+        os.close(go_read)
+        self.waiting = (pid, go_write)
+
+    def _become_runtime(self, go: int | None) -> NoReturn:
         try:
             assert self.signals is not None
             self.signals.close()
             self.channel.close()
-            sandbox.confine_runtime(self.plan, self.log_fd)
-            Runtime(self.config, self.bootstrap).run()
+            keep = () if go is None else (go,)
+            sandbox.confine_runtime(self.plan, self.log_fd, keep)
+            Runtime(self.config, self.bootstrap).run(go)
         except BaseException:
             _report_setup_failure()
         os._exit(125)
@@ -358,6 +380,9 @@ class Holder:
             self._note_exit(*exited)
 
     def _note_exit(self, pid: int, status: int) -> None:
+        if self.waiting is not None and pid == self.waiting[0]:
+            os.close(self.waiting[1])  # it never started: nothing to report
+            self.waiting = None
         if pid == self.runtime_pid:
             self.runtime_pid = None
             self._tell({"event": "exited", "status": sandbox.exit_reason(status)})
@@ -373,13 +398,15 @@ class Holder:
             self._note_exit(pid, status)
 
     def _signal_all(self) -> None:
-        try:
-            if os.getpid() == 1:
+        if os.getpid() == 1:
+            with contextlib.suppress(ProcessLookupError):
                 os.kill(-1, signal.SIGKILL)  # from pid 1: everyone in the namespace but us
-            elif self.runtime_pid is not None:
-                os.killpg(self.runtime_pid, signal.SIGKILL)  # no pid namespace: best effort
-        except ProcessLookupError:
-            pass
+            return
+        # No pid namespace: each runtime leads its own process group; best effort.
+        for pid in (self.runtime_pid, self.waiting[0] if self.waiting else None):
+            if pid is not None:
+                with contextlib.suppress(ProcessLookupError):
+                    os.killpg(pid, signal.SIGKILL)
 
 
 def _report_setup_failure() -> None:
@@ -397,14 +424,16 @@ class Runtime:
         self.config = config
         self.bootstrap = bootstrap
 
-    def run(self) -> NoReturn:
+    def run(self, go: int | None) -> NoReturn:
+        """Run the bootstrap; with ``go``, get everything ready, then wait for H's word."""
         if self.config.kind == "exec":
-            self._exec()
-        self._run_python()
+            self._exec(go)
+        self._run_python(go)
 
-    def _exec(self) -> NoReturn:
+    def _exec(self, go: int | None) -> NoReturn:
         command = self.config.command
         sandbox.restore_signals()
+        _await_go(go)
         try:
             os.execve(command[0], command, self.config.env)
         except OSError as exc:
@@ -413,13 +442,23 @@ class Runtime:
             os.write(2, text.encode())
             os._exit(126 if isinstance(exc, PermissionError) else 127)
 
-    def _run_python(self) -> NoReturn:
+    def _run_python(self, go: int | None) -> NoReturn:
         os.environ.clear()
         os.environ.update(self.config.env)
         time.tzset()
         _unbuffered_stdio()
         _drop_shadowed_preloads()
+        _await_go(go)
         os._exit(_call_main(self.bootstrap))
+
+
+def _await_go(go: int | None) -> None:
+    """Block until H lets this runtime start; H gone (end of file) means never."""
+    if go is None:
+        return
+    if not os.read(go, 1):
+        os._exit(0)
+    os.close(go)
 
 
 def _unbuffered_stdio() -> None:

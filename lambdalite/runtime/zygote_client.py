@@ -341,9 +341,14 @@ class Sandbox:
 
     async def runtime_exited(self) -> str:
         """The current R's exit in AWS's wording: "exit status N", "signal: killed", ..."""
+        return await asyncio.shield(self.runtime_exit)
+
+    @property
+    def runtime_exit(self) -> asyncio.Future[str]:
+        """The future :meth:`runtime_exited` awaits (not to be cancelled)."""
         if self._runtime_exit is None:
             raise SpawnError(f"no runtime was started in environment {self.env_id}")
-        return await asyncio.shield(self._runtime_exit)
+        return self._runtime_exit
 
     def peak_memory_bytes(self) -> int | None:
         return self.cgroup.peak_memory_bytes() if self.cgroup else None

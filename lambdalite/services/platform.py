@@ -46,4 +46,5 @@ def executor_settings(settings: Settings) -> ExecutorSettings:
         endpoint=f"http://{host}:{settings.port}",
         keep_alive_s=settings.lambda_keep_alive_seconds,
         account_limit=settings.lambda_concurrency_limit,
+        max_spares=settings.lambda_spare_environments,
     )

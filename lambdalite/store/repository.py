@@ -21,6 +21,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.dialects import postgresql, sqlite
 
+from lambdalite.store.cache import Address
 from lambdalite.store.errors import ConflictError
 from lambdalite.store.schema import resources
 from lambdalite.store.store import Store
@@ -116,6 +117,11 @@ class Repository:
     async def get(self, scope: Scope, key: str) -> Record | None:
         """The record at `key`, or None."""
         return await self._store.read(lambda conn: self.get_in(conn, scope, key))
+
+    async def get_cached(self, scope: Scope, key: str) -> Record | None:
+        """`get` through the store's cache, for hot read paths (see store/cache.py): never
+        older than what this process committed. The record is shared: do not change it."""
+        return await self._store.cache.get(self._address(scope, key), lambda: self.get(scope, key))
 
     async def put(
         self,
@@ -213,6 +219,7 @@ class Repository:
         self, conn: Connection, scope: Scope, key: str, *, expect_version: int | None = None
     ) -> bool:
         params = self._pk(scope, key)
+        self._store.wrote(self._address(scope, key))
         if expect_version is not None:
             current = conn.execute(_LOCK_VERSION, params).first()
             if current is not None and current.version != expect_version:
@@ -249,6 +256,7 @@ class Repository:
         now = self._clock()
         params = self._pk(scope, key)
         insert = _INSERT[conn.dialect.name]
+        self._store.wrote(self._address(scope, key))
         while True:
             current = conn.execute(_LOCK_VERSION, params).first()
             if current is not None:
@@ -263,6 +271,9 @@ class Repository:
             raise ConflictError(self._kind, key, expected=expect_version, actual=version)
         conn.execute(_UPDATE, {**params, "p_data": text, "p_now": now})
         return Record(key, _decode(text), version + 1, created_at, now)
+
+    def _address(self, scope: Scope, key: str) -> Address:
+        return (self._kind, scope.account, scope.region, key)
 
     def _scope(self, scope: Scope) -> dict[str, Any]:
         return {"p_account": scope.account, "p_region": scope.region, "p_kind": self._kind}

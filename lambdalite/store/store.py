@@ -13,6 +13,7 @@ from typing import Any, TypeVar
 
 from sqlalchemy import Connection, Engine
 
+from lambdalite.store.cache import Address, RecordCache
 from lambdalite.store.engine import IMMEDIATE, Durability, create_store_engine
 from lambdalite.store.migrate import upgrade
 
@@ -52,7 +53,7 @@ class Store:
     Cancelling an awaiter does not withdraw its write: the job may still run and commit.
     """
 
-    def __init__(self, engine: Engine) -> None:
+    def __init__(self, engine: Engine, cache: RecordCache | None = None) -> None:
         self._engine = engine
         self._readers = concurrent.futures.ThreadPoolExecutor(
             max_workers=READER_THREADS, thread_name_prefix="store-read"
@@ -65,10 +66,15 @@ class Store:
         # Daemon: a process exiting without close() must not hang on this thread; writes
         # it drops were never acknowledged.
         self._writer = threading.Thread(target=self._write_loop, name="store-write", daemon=True)
+        self.cache = cache or RecordCache()
+        # Addresses the batch being run has written; touched by the writer thread only.
+        self._written: list[Address] = []
         self._writer.start()
 
     @classmethod
-    def open(cls, url: str, durability: Durability = Durability.NORMAL) -> Store:
+    def open(
+        cls, url: str, durability: Durability = Durability.NORMAL, cache: RecordCache | None = None
+    ) -> Store:
         """Connect to `url`, bring its schema up to date and start the writer."""
         engine = create_store_engine(url, durability)
         try:
@@ -76,7 +82,7 @@ class Store:
         except BaseException:
             engine.dispose()
             raise
-        return cls(engine)
+        return cls(engine, cache)
 
     @property
     def engine(self) -> Engine:
@@ -117,6 +123,10 @@ class Store:
         self._submit(_Job(fn, future, None))
         return future.result()
 
+    def wrote(self, address: Address) -> None:
+        """Called by a write job for each record it writes: the cache forgets it on commit."""
+        self._written.append(address)
+
     def _check_open(self) -> None:
         if self._closed:
             raise RuntimeError("store is closed")
@@ -151,6 +161,15 @@ class Store:
             _deliver(self._run_batch(batch))
 
     def _run_batch(self, batch: list[_Job]) -> list[_Outcome]:
+        try:
+            return self._commit(batch)
+        finally:
+            # Before any awaiter hears of the commit, so its next cached read sees it.
+            written, self._written = self._written, []
+            if written:
+                self.cache.invalidate(written)
+
+    def _commit(self, batch: list[_Job]) -> list[_Outcome]:
         try:
             with self._engine.connect() as conn:
                 conn.execution_options(**{IMMEDIATE: True})

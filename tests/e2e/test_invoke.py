@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import base64
 import json
 import threading
@@ -13,8 +14,10 @@ from typing import Any
 import pytest
 from botocore.exceptions import ClientError
 
+from lambdalite.services.logs.events import LogEvents
+from lambdalite.store import Store
 from tests.conformance.conftest import ROLE, zipped
-from tests.support.aws_errors import error
+from tests.support.aws_errors import ACCOUNT, error
 from tests.support.server import LambdaliteServer, running_server
 from tests.support.signing import send
 
@@ -252,6 +255,27 @@ def test_versions_and_aliases_run_their_own_code(lam: Any) -> None:
     assert response["ExecutedVersion"] == "1"
 
 
+def test_an_invoke_right_after_a_change_runs_the_change(lam: Any) -> None:
+    """Invoke reads configuration through a cache: no change may be missed by it."""
+    source = "import os\n\ndef handler(event, context):\n    return ['{}', os.environ.get('XX')]\n"
+    name = deploy(lam, "changing", source.format("v1"))
+    assert call(lam, name)[0] == ["v1", None]
+    lam.update_function_configuration(FunctionName=name, Environment={"Variables": {"XX": "2"}})
+    lam.get_waiter("function_updated_v2").wait(FunctionName=name)
+    assert call(lam, name)[0] == ["v1", "2"]
+    lam.publish_version(FunctionName=name)
+    lam.update_function_code(FunctionName=name, ZipFile=zipped({"handler.py": source.format("v2")}))
+    lam.get_waiter("function_updated_v2").wait(FunctionName=name)
+    assert call(lam, name)[0] == ["v2", "2"]
+    lam.publish_version(FunctionName=name)
+    lam.create_alias(FunctionName=name, Name="live", FunctionVersion="1")
+    assert call(lam, name, Qualifier="live")[0] == ["v1", "2"]
+    lam.update_alias(FunctionName=name, Name="live", FunctionVersion="2")
+    assert call(lam, name, Qualifier="live")[0] == ["v2", "2"]
+    lam.delete_function(FunctionName=name)
+    assert error(lambda: call(lam, name))[0] == "ResourceNotFoundException"
+
+
 def test_client_context_reaches_the_function(lam: Any) -> None:
     name = deploy(
         lam,
@@ -308,12 +332,30 @@ def test_reserved_concurrency_caps_parallel_invocations(lam: Any) -> None:
     assert sorted(outcomes) == ["TooManyRequestsException", "done"]
 
 
-def test_logs_are_stored(lam: Any, server: LambdaliteServer) -> None:
+def test_log_tail_carries_the_functions_output(lam: Any) -> None:
     name = deploy(
         lam, "logged", "def handler(event, context):\n    print('hello from the function')\n"
     )
     _, response = call(lam, name, LogType="Tail")
     assert "hello from the function" in base64.b64decode(response["LogResult"]).decode()
+
+
+def test_logs_are_stored_by_a_clean_shutdown(tmp_path: Path) -> None:
+    data = tmp_path / "data"
+    with running_server(data) as first:
+        lam = make_client(first.endpoint, "lambda")
+        deploy(lam, "kept-logs", "def handler(event, context):\n    print('worth keeping')\n")
+        request_id = call(lam, "kept-logs")[1]["ResponseMetadata"]["RequestId"]
+        assert first.stop() == 0
+    store = Store.open(f"sqlite:///{data / 'lambdalite.db'}")
+    try:
+        found = asyncio.run(LogEvents(store).read(ACCOUNT, "us-east-1", "/aws/lambda/kept-logs"))
+    finally:
+        store.close()
+    messages = [event.message for event in found]
+    assert "worth keeping" in messages
+    assert any(m.startswith("REPORT RequestId: ") for m in messages), messages
+    assert request_id  # the Invoke answered before the shutdown
 
 
 def test_state_survives_restart_and_code_runs_after_it(tmp_path: Path) -> None:
@@ -346,10 +388,14 @@ def test_provisioned_concurrency_prewarms_environments(lam: Any) -> None:
     assert call(lam, name)[0] == "on-demand"  # $LATEST is not provisioned
 
 
-def test_idle_environments_are_reaped(tmp_path: Path) -> None:
+def test_idle_environments_and_spares_are_reaped(tmp_path: Path) -> None:
     env = {"LAMBDALITE_LAMBDA_KEEP_ALIVE_SECONDS": "1"}
     with running_server(tmp_path / "data", env=env) as server:
         lam = make_client(server.endpoint, "lambda")
+        start_the_zygote(lam)
+        deploy(lam, "never-invoked", STAMPED)
+        until_spares(server, 1)
+        until_spares(server, 0)  # an unused spare is reaped like an idle environment
         name = deploy(
             lam,
             "reaped",
@@ -362,6 +408,83 @@ def test_idle_environments_are_reaped(tmp_path: Path) -> None:
         assert call(lam, name)[0] != first  # a new environment
 
 
-def environments(server: LambdaliteServer) -> int:
+def environments(server: LambdaliteServer, kind: str = "environments") -> int:
     _, _, body = send(server.endpoint, "GET", "/_lambdalite/health")
-    return int(json.loads(body)["execution"]["environments"])
+    return int(json.loads(body)["execution"][kind])
+
+
+# --- spare sandboxes --------------------------------------------------------------------------------
+
+# Records when the module was imported (the function's init) and when it was invoked.
+STAMPED = (
+    "import time\n\nIMPORTED = time.time()\n\n"
+    "def handler(event, context):\n    return {'imported': IMPORTED}\n"
+)
+
+
+def start_the_zygote(lam: Any) -> None:
+    """Spares come from a running zygote: the first invocation of a server starts it."""
+    deploy(lam, "starter", "def handler(event, context):\n    return 1\n")
+    call(lam, "starter")
+
+
+def until_spares(server: LambdaliteServer, count: int) -> None:
+    deadline = time.monotonic() + 30
+    while environments(server, "spare_environments") != count:
+        assert time.monotonic() < deadline, f"never {count} spare environments"
+
+
+def test_a_created_function_gets_a_spare_sandbox_and_no_code_runs_before_its_invoke(
+    tmp_path: Path,
+) -> None:
+    with running_server(tmp_path / "data") as started:
+        lam = make_client(started.endpoint, "lambda")
+        start_the_zygote(lam)
+        deploy(lam, "spared", STAMPED)
+        until_spares(started, 1)
+        invoked = time.time()
+        result, response = call(lam, "spared", LogType="Tail")
+        assert result["imported"] >= invoked  # the init ran on the invoke, not before
+        assert "Init Duration" in base64.b64decode(response["LogResult"]).decode()
+        until_spares(started, 0)  # taken; one cold start does not call for another
+        assert environments(started) == 2  # the starter's and this one
+
+
+def test_spares_are_bounded_and_the_oldest_makes_room(tmp_path: Path) -> None:
+    env = {"LAMBDALITE_LAMBDA_SPARE_ENVIRONMENTS": "1"}
+    with running_server(tmp_path / "data", env=env) as started:
+        lam = make_client(started.endpoint, "lambda")
+        start_the_zygote(lam)
+        deploy(lam, "first-spared", STAMPED)
+        until_spares(started, 1)
+        deploy(lam, "second-spared", STAMPED)
+        until_spares(started, 1)
+        # The second one holds the spare: its first invoke uses it up, leaving none.
+        call(lam, "second-spared")
+        until_spares(started, 0)
+
+
+def test_a_scale_out_keeps_a_spare_for_the_next_one(tmp_path: Path) -> None:
+    with running_server(tmp_path / "data") as started:
+        lam = make_client(started.endpoint, "lambda", read_timeout=60)
+        source = "import time\n\ndef handler(event, context):\n    time.sleep(event['s'])\n"
+        start_the_zygote(lam)
+        deploy(lam, "scaled", source)
+        until_spares(started, 1)
+        threads = [threading.Thread(target=call, args=(lam, "scaled", {"s": 1})) for _ in range(2)]
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join()
+        assert environments(started) == 3  # the starter's and these two
+        until_spares(started, 1)
+
+
+def test_no_spares_when_switched_off(tmp_path: Path) -> None:
+    env = {"LAMBDALITE_LAMBDA_SPARE_ENVIRONMENTS": "0"}
+    with running_server(tmp_path / "data", env=env) as started:
+        lam = make_client(started.endpoint, "lambda")
+        start_the_zygote(lam)
+        deploy(lam, "unspared", STAMPED)
+        assert call(lam, "unspared")[0]["imported"] > 0
+        assert environments(started, "spare_environments") == 0

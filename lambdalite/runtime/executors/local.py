@@ -6,9 +6,10 @@ import asyncio
 import contextlib
 import logging
 import secrets
-from collections.abc import Callable
+from collections.abc import Callable, Coroutine
 from dataclasses import dataclass, replace
 from pathlib import Path
+from typing import Any
 
 from lambdalite.aws.credentials import Credential
 from lambdalite.runtime.cgroups import CgroupManager
@@ -37,6 +38,7 @@ class ExecutorSettings:
     endpoint: str  # how functions reach lambdalite (AWS_ENDPOINT_URL)
     keep_alive_s: float  # idle environments are destroyed after this long
     account_limit: int  # the account's concurrency
+    max_spares: int = 0  # sandboxes built ahead of cold starts, over all pools
 
 
 class LocalExecutor:
@@ -50,6 +52,7 @@ class LocalExecutor:
         self._zygote_lock = asyncio.Lock()
         self._pools: dict[str, Pool] = {}
         self._reaper: asyncio.Task[None] | None = None
+        self._tasks: set[asyncio.Task[None]] = set()
         self.cgroups = CgroupManager(None, {}, [])  # detected at start()
         self.last_protections: dict[str, bool | str] = {}
 
@@ -64,7 +67,7 @@ class LocalExecutor:
             with contextlib.suppress(asyncio.CancelledError):
                 await self._reaper
         await asyncio.gather(
-            *(pool.retire() for pool in self._pools.values()), return_exceptions=True
+            *self._tasks, *(pool.retire() for pool in self._pools.values()), return_exceptions=True
         )
         await asyncio.gather(*(z.stop() for z in self._zygotes.values()), return_exceptions=True)
         self.cgroups.close()
@@ -84,6 +87,7 @@ class LocalExecutor:
             "cgroups": self.cgroups.status(),
             "protections": self.last_protections or "no execution environment started yet",
             "environments": sum(pool.size for pool in self._pools.values()),
+            "spare_environments": sum(pool.spare_ready for pool in self._pools.values()),
         }
 
     async def invoke(self, target: FunctionTarget, invocation: Invocation) -> Outcome:
@@ -95,6 +99,16 @@ class LocalExecutor:
                 return await environment.invoke(invocation)
             finally:
                 await pool.release(environment)
+
+    def prepare(self, target: FunctionTarget) -> None:
+        """``target`` is about to be invoked (it was just created or updated): build a spare
+        sandbox for its first cold start, if the budget allows. Only from a zygote already
+        running: starting an interpreter is worth it for an invocation, not for a guess."""
+        if not self._zygotes:
+            return  # and choose() below must not be the one to probe the host's interpreters
+        with contextlib.suppress(NoInterpreter):
+            if str(choose(target.runtime).interpreter.path) in self._zygotes:
+                self._pool(target).prepare_spare()
 
     async def provision(self, target: FunctionTarget, count: int) -> int:
         """Keep ``count`` initialised environments of ``target`` ready (provisioned
@@ -119,8 +133,25 @@ class LocalExecutor:
     def _pool(self, target: FunctionTarget) -> Pool:
         pool = self._pools.get(target.pool_key)
         if pool is None:
-            pool = self._pools[target.pool_key] = Pool(target, self._new_environment)
+            pool = Pool(target, self._new_environment, self._may_spare)
+            self._pools[target.pool_key] = pool
         return pool
+
+    def _may_spare(self, pool: Pool) -> bool:
+        """Whether ``pool`` may build a spare: when the budget is spent, the oldest spare
+        (the least likely to be wanted) makes room."""
+        if self.settings.max_spares <= 0:
+            return False
+        holders = [p for p in self._pools.values() if p.has_spare]
+        if len(holders) >= self.settings.max_spares:
+            oldest = min(holders, key=lambda p: p.spare_since)
+            self._in_background(oldest.drop_spare())
+        return True
+
+    def _in_background(self, work: Coroutine[Any, Any, None]) -> None:
+        task = asyncio.get_running_loop().create_task(work)
+        self._tasks.add(task)
+        task.add_done_callback(self._tasks.discard)
 
     async def _new_environment(self, target: FunctionTarget) -> Environment:
         zygote = await self._zygote(target.runtime)
@@ -137,7 +168,7 @@ class LocalExecutor:
         return Environment(target, sandbox, api, stream)
 
     async def _zygote(self, runtime: str) -> Zygote:
-        choice = choose(runtime)
+        choice = await asyncio.to_thread(choose, runtime)  # probes the host once: ~1 s
         key = str(choice.interpreter.path)
         async with self._zygote_lock:
             if key not in self._zygotes:

@@ -38,24 +38,19 @@ from lambdalite.services.lambda_.errors import (
 )
 from lambdalite.services.lambda_.models import (
     FUNCTION_SCOPED,
-    Kind,
     new_revision_id,
     scoped_key,
     version_key,
 )
 from lambdalite.services.lambda_.paging import page
 from lambdalite.services.lambda_.url_configs import delete_url_config_in
-from lambdalite.store import Record, Repository, Scope
+from lambdalite.store import Record, Scope
 
 Alias = dict[str, Any]
 
 
 class AliasOperations(LambdaBase):
     """CreateAlias, GetAlias, UpdateAlias, DeleteAlias, ListAliases."""
-
-    @property
-    def aliases(self) -> Repository:
-        return self.repository(Kind.ALIAS)
 
     async def create_alias(self, ctx: RequestContext, request: Params) -> Params:
         ref = self._unqualified(ctx, request)

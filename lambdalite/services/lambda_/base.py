@@ -45,6 +45,10 @@ class LambdaBase:
     def versions(self) -> Repository:
         return self.repository(Kind.VERSION)
 
+    @property
+    def aliases(self) -> Repository:
+        return self.repository(Kind.ALIAS)
+
     @staticmethod
     def scope(ctx: RequestContext) -> Scope:
         return Scope(ctx.account_id, ctx.region)
@@ -67,6 +71,9 @@ class LambdaBase:
         else:
             await transition
 
+    async def prepare_first_start(self, scope: Scope, name: str) -> None:
+        """Called when a function became Active: ready its first cold start (see invoke.py)."""
+
     async def stop_background(self) -> None:
         for task in list(self._background):
             task.cancel()
@@ -85,61 +92,74 @@ class LambdaBase:
     ) -> FunctionRef:
         return parse_function(ctx, request["FunctionName"], request.get(qualifier_member))
 
-    async def function(self, ctx: RequestContext, ref: FunctionRef) -> Record:
+    async def function(self, ctx: RequestContext, ref: FunctionRef, cached: bool = False) -> Record:
         """The function's record, or AWS's "Function not found" naming the unqualified ARN."""
-        record = await self.functions.get(self.scope(ctx), ref.name)
+        record = await self._get(self.functions, ctx, ref.name, cached)
         if record is None:
             raise function_not_found(ref.unqualified_arn)
         return record
 
-    async def version(self, ctx: RequestContext, ref: FunctionRef, number: str) -> Record:
-        record = await self.versions.get(self.scope(ctx), version_key(ref.name, int(number)))
+    async def version(
+        self, ctx: RequestContext, ref: FunctionRef, number: str, cached: bool = False
+    ) -> Record:
+        record = await self._get(self.versions, ctx, version_key(ref.name, int(number)), cached)
         if record is None:
             raise function_not_found(ref.with_qualifier(number).arn)
         return record
 
-    async def alias(self, ctx: RequestContext, ref: FunctionRef, name: str) -> Record:
-        record = await self.repository(Kind.ALIAS).get(self.scope(ctx), scoped_key(ref.name, name))
+    async def alias(
+        self, ctx: RequestContext, ref: FunctionRef, name: str, cached: bool = False
+    ) -> Record:
+        record = await self._get(self.aliases, ctx, scoped_key(ref.name, name), cached)
         if record is None:
             raise ResourceNotFound(f"Cannot find alias arn: {ref.with_qualifier(name).arn}")
         return record
 
-    async def resolve(self, ctx: RequestContext, ref: FunctionRef) -> Resolved:
+    async def resolve(
+        self, ctx: RequestContext, ref: FunctionRef, cached: bool = False
+    ) -> Resolved:
         """The code and configuration a reference stands for: $LATEST, a version or an alias
-        (whose configuration is its version's, answered under the alias ARN)."""
-        function = await self.function(ctx, ref)
+        (whose configuration is its version's, answered under the alias ARN). ``cached``
+        reads through the store's cache: for Invoke, whose records must not be changed."""
+        function = await self.function(ctx, ref, cached)
         qualifier = ref.qualifier or LATEST
         if qualifier != LATEST and not qualifier.isdigit():
-            alias = await self._alias_or_not_found(ctx, ref, qualifier)
-            resolved = await self._version_of(ctx, ref, function, alias.data["FunctionVersion"])
+            alias = await self._get(self.aliases, ctx, scoped_key(ref.name, qualifier), cached)
+            if alias is None:
+                raise function_not_found(ref.arn)
+            resolved = await self._version_of(
+                ctx, ref, function, alias.data["FunctionVersion"], cached
+            )
             resolved.config = {**resolved.config, "FunctionArn": ref.arn}
             return resolved
-        return await self._version_of(ctx, ref, function, qualifier)
+        return await self._version_of(ctx, ref, function, qualifier, cached)
 
     async def _version_of(
-        self, ctx: RequestContext, ref: FunctionRef, function: Record, number: str
+        self, ctx: RequestContext, ref: FunctionRef, function: Record, number: str, cached: bool
     ) -> Resolved:
         if number == LATEST:
             package = Package.from_record(function.data["package"])
-            return Resolved(function, function.data["config"], package)
-        version = await self.version(ctx, ref, number)
-        return Resolved(
-            function, version.data["config"], Package.from_record(version.data["package"])
-        )
+            return Resolved(function, function, package)
+        version = await self.version(ctx, ref, number, cached)
+        return Resolved(function, version, Package.from_record(version.data["package"]))
 
-    async def _alias_or_not_found(self, ctx: RequestContext, ref: FunctionRef, name: str) -> Record:
-        record = await self.repository(Kind.ALIAS).get(self.scope(ctx), scoped_key(ref.name, name))
-        if record is None:
-            raise function_not_found(ref.arn)
-        return record
+    async def _get(
+        self, repository: Repository, ctx: RequestContext, key: str, cached: bool
+    ) -> Record | None:
+        scope = self.scope(ctx)
+        if cached:
+            return await repository.get_cached(scope, key)
+        return await repository.get(scope, key)
 
 
 class Resolved:
-    """A function reference resolved: the function record, the configuration, the code."""
+    """A function reference resolved: the function record, the record the configuration is
+    taken from (the function's for $LATEST, else the version's), and the code."""
 
-    __slots__ = ("config", "function", "package")
+    __slots__ = ("config", "function", "package", "source")
 
-    def __init__(self, function: Record, config: dict[str, Any], package: Package) -> None:
+    def __init__(self, function: Record, source: Record, package: Package) -> None:
         self.function = function
-        self.config = config
+        self.source = source
+        self.config: dict[str, Any] = source.data["config"]
         self.package = package

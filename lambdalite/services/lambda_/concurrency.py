@@ -211,7 +211,7 @@ class ConcurrencyOperations(LambdaBase):
             if found is None:
                 raise function_not_found(ref.with_qualifier(qualifier).arn)
             return qualifier
-        alias = self.repository(Kind.ALIAS).get_in(conn, scope, scoped_key(ref.name, qualifier))
+        alias = self.aliases.get_in(conn, scope, scoped_key(ref.name, qualifier))
         if alias is None:
             raise ResourceNotFound(f"Cannot find alias arn: {ref.with_qualifier(qualifier).arn}")
         return str(alias.data["FunctionVersion"])
@@ -229,9 +229,7 @@ class ConcurrencyOperations(LambdaBase):
                 "Provisioned version"
             )
         if qualifier == target:
-            for alias in self.repository(Kind.ALIAS).list_in(
-                conn, scope, prefix=scoped_key(ref.name)
-            ):
+            for alias in self.aliases.list_in(conn, scope, prefix=scoped_key(ref.name)):
                 if alias.data["FunctionVersion"] == target and alias.data["Name"] in configured:
                     raise ResourceConflict("Version is pointed by a Provisioned Concurrency alias")
 

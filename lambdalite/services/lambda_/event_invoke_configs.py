@@ -154,7 +154,7 @@ class EventInvokeConfigOperations(LambdaBase):
         if qualifier.isdigit():
             key = version_key(name, int(qualifier))
             return self.versions.get_in(conn, scope, key) is not None
-        alias = self.repository(Kind.ALIAS).get_in(conn, scope, scoped_key(name, qualifier))
+        alias = self.aliases.get_in(conn, scope, scoped_key(name, qualifier))
         return alias is not None
 
     def _check_destinations_in(

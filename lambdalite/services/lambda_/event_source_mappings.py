@@ -213,7 +213,7 @@ class EventSourceMappingOperations(LambdaBase):
             found = self.versions.get_in(conn, scope, version_key(ref.name, int(qualifier)))
         else:
             alias_key = scoped_key(ref.name, qualifier)
-            found = self.repository(Kind.ALIAS).get_in(conn, scope, alias_key)
+            found = self.aliases.get_in(conn, scope, alias_key)
         if found is None:
             raise InvalidParameterValue("Function does not exist")
 

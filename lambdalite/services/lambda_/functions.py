@@ -214,7 +214,7 @@ class FunctionOperations(LambdaBase):
             raise function_not_found(ref.arn)
         await self.version(ctx, ref, qualifier)
         scope = self.scope(ctx)
-        aliases = self.repository(Kind.ALIAS)
+        aliases = self.aliases
 
         def job(conn: Connection) -> None:
             # Checked inside the write, so no alias can start using the version meanwhile.
@@ -301,6 +301,8 @@ class FunctionOperations(LambdaBase):
             return
         problem = await self._prepare(Package.from_record(function.data["package"]), name)
         await self.platform.store.write(lambda conn: self._settle_in(conn, scope, name, problem))
+        if problem is None:
+            self.spawn(self.prepare_first_start(scope, name))
 
     async def _prepare(self, package: Package, name: str) -> str | None:
         """Unpack the code; what went wrong, if anything."""

@@ -15,7 +15,7 @@ import time
 import uuid
 from typing import Any
 
-from lambdalite.aws.context import RequestContext
+from lambdalite.aws.context import RequestContext, internal_context
 from lambdalite.aws.errors import ServiceError
 from lambdalite.runtime.concurrency import Throttled
 from lambdalite.runtime.environment import Outcome
@@ -34,15 +34,23 @@ from lambdalite.services.lambda_.errors import (
 )
 from lambdalite.services.lambda_.invoke_payload import check_json_payload
 from lambdalite.services.lambda_.layers import LayerOperations
+from lambdalite.services.platform import Platform
+from lambdalite.store import Record, Scope
 
 log = logging.getLogger(__name__)
 
 MAX_SYNC_PAYLOAD = 6 * 1024 * 1024
 MAX_ASYNC_PAYLOAD = 1024 * 1024
+MAX_TARGETS = 4096
 
 
 class InvokeOperations(LayerOperations):
     """Invoke (the legacy InvokeAsync and InvokeWithResponseStream stay unimplemented)."""
+
+    def __init__(self, platform: Platform) -> None:
+        super().__init__(platform)
+        # (account, region, configuration record key, version) -> (that record, its target)
+        self._targets: dict[tuple[str, str, str, str], tuple[Record, FunctionTarget]] = {}
 
     async def invoke(self, ctx: RequestContext, request: Params) -> Params:
         kind = request.get("InvocationType") or "RequestResponse"
@@ -59,6 +67,16 @@ class InvokeOperations(LayerOperations):
             return {"StatusCode": 202}
         outcome = await self.run(target, invocation, resolved)
         return _answer(outcome, version, request.get("LogType") == "Tail")
+
+    async def prepare_first_start(self, scope: Scope, name: str) -> None:
+        """Build a spare sandbox for $LATEST's first invocation (no function code runs)."""
+        ctx = internal_context(scope.account, scope.region, "lambda")
+        try:
+            resolved = await self.resolve(ctx, FunctionRef(scope.account, scope.region, name))
+            if _runnable(resolved.config.get("Runtime", "")):
+                self.platform.executor.prepare(await self.function_target(ctx, resolved, LATEST))
+        except Exception:  # only a head start is lost: the invocation starts one itself
+            log.exception("preparing the first start of %s failed", name)
 
     async def run(
         self, target: FunctionTarget, invocation: Invocation, resolved: Resolved
@@ -98,7 +116,7 @@ class InvokeOperations(LayerOperations):
         """The configuration to run and the version it is (an alias picks by its weights)."""
         qualifier = ref.qualifier or LATEST
         try:
-            resolved = await self.resolve(ctx, ref.with_qualifier(qualifier))
+            resolved = await self.resolve(ctx, ref.with_qualifier(qualifier), cached=True)
         except ServiceError as error:
             if error.code == "ResourceNotFoundException" and ref.qualifier is None:
                 # Invoke names $LATEST when no qualifier was given (aws-recorded 02).
@@ -108,14 +126,14 @@ class InvokeOperations(LayerOperations):
         if qualifier != LATEST and not qualifier.isdigit():
             version = await self._routed_version(ctx, ref, qualifier, version)
             if version != resolved.config["Version"]:
-                resolved = await self.resolve(ctx, ref.with_qualifier(version))
+                resolved = await self.resolve(ctx, ref.with_qualifier(version), cached=True)
         _check_state(resolved.config)
         return resolved, version
 
     async def _routed_version(
         self, ctx: RequestContext, ref: FunctionRef, alias: str, primary: str
     ) -> str:
-        record = await self.alias(ctx, ref, alias)
+        record = await self.alias(ctx, ref, alias, cached=True)
         weights = record.data.get("RoutingConfig", {}).get("AdditionalVersionWeights", {})
         draw = random.random()
         for version, weight in weights.items():
@@ -127,7 +145,23 @@ class InvokeOperations(LayerOperations):
     async def function_target(
         self, ctx: RequestContext, resolved: Resolved, version: str
     ) -> FunctionTarget:
-        """What the executor runs: unpacked code and layers, and the configuration."""
+        """What the executor runs: unpacked code and layers, and the configuration.
+
+        Built once per configuration record read: while the store's cache hands out the same
+        record, its target is the one built before (the record is never changed in place)."""
+        key = (ctx.account_id, ctx.region, resolved.source.key, version)
+        known = self._targets.get(key)
+        if known is not None and known[0] is resolved.source:
+            return known[1]
+        target = await self._build_target(ctx, resolved, version)
+        if len(self._targets) >= MAX_TARGETS and key not in self._targets:
+            self._targets.pop(next(iter(self._targets)))
+        self._targets[key] = (resolved.source, target)
+        return target
+
+    async def _build_target(
+        self, ctx: RequestContext, resolved: Resolved, version: str
+    ) -> FunctionTarget:
         config = resolved.config
         code_dir = await asyncio.to_thread(self.code.unpacked, resolved.package)
         layer_dirs = await self._layer_dirs(ctx, config.get("Layers", []))
@@ -173,8 +207,12 @@ def _payload(payload: bytes | None, kind: str) -> bytes:
     return body
 
 
+def _runnable(runtime: str) -> bool:
+    return runtime.startswith(("python", "provided"))
+
+
 def _check_runtime(runtime: str) -> None:
-    if not runtime.startswith(("python", "provided")):
+    if not _runnable(runtime):
         raise InvalidRuntime(
             f"lambdalite cannot run {runtime} functions: it runs Python (python3.10 and later) "
             "and custom runtimes (provided.al2023, provided.al2)."
