@@ -11,15 +11,25 @@ import pytest
 from lambdalite.services.logs import events
 from lambdalite.services.logs.events import LogEvents
 from lambdalite.store import Store
+from tests.support.postgres import PostgresServer
 
 ACCOUNT, REGION, GROUP = "000000000000", "us-east-1", "/aws/lambda/fn"
 
 
-@pytest.fixture
-def store(tmp_path: Path) -> Iterator[Store]:
-    opened = Store.open(f"sqlite:///{tmp_path / 'state.db'}")
+@pytest.fixture(params=["sqlite", "postgresql"])
+def store(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Store]:
+    """An empty store on each backend: the rows are written with each driver's own SQL."""
+    if request.param == "sqlite":
+        opened = Store.open(f"sqlite:///{tmp_path / 'state.db'}")
+        yield opened
+        opened.close()
+        return
+    server: PostgresServer = request.getfixturevalue("postgres_server")
+    schema = server.create_schema()
+    opened = Store.open(server.url(schema))
     yield opened
     opened.close()
+    server.drop_schema(schema)
 
 
 async def stored_rows(store: Store) -> int:
@@ -56,6 +66,17 @@ def test_gathered_events_are_written_after_the_flush_interval(store: Store) -> N
         await until_stored(store, 3)
 
     asyncio.run(scenario())
+
+
+def test_many_events_with_every_kind_of_text(store: Store) -> None:
+    lines = [f"line {n} 'quoted' %s ? \\ \u00e9" for n in range(2500)]  # over one statement's rows
+
+    async def scenario() -> list[str]:
+        logs = LogEvents(store)
+        logs.write(ACCOUNT, REGION, GROUP, "s", "\n".join(lines).encode())
+        return [e.message for e in await logs.read(ACCOUNT, REGION, GROUP)]
+
+    assert asyncio.run(scenario()) == lines
 
 
 def test_a_full_batch_is_written_at_once(store: Store, monkeypatch: pytest.MonkeyPatch) -> None:
