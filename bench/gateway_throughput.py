@@ -58,6 +58,17 @@ def signed_headers(endpoint: str) -> dict[str, str]:
     return {k: v for k, v in request.headers.items() if k.lower() != "host"}
 
 
+def wrk_arguments(doc: str | None, **extra: int) -> argparse.Namespace:
+    """--duration and --connections (and ``extra`` integer options); exits when wrk is missing."""
+    parser = argparse.ArgumentParser(description=(doc or "").split("\n")[0])
+    for name, default in {"duration": 10, "connections": 32, **extra}.items():
+        parser.add_argument(f"--{name}", type=int, default=default)
+    args = parser.parse_args()
+    if shutil.which("wrk") is None:
+        sys.exit("wrk is not installed (Debian: apt-get install wrk)")
+    return args
+
+
 def wrk_script(method: str, body: str, headers: dict[str, str]) -> str:
     lines = [f'wrk.method = "{method}"', f"wrk.body = {body!r}".replace("'", '"')]
     lines += [f'wrk.headers["{k}"] = "{v}"' for k, v in headers.items()]
@@ -116,12 +127,7 @@ def in_process_costs() -> dict[str, float]:
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    parser.add_argument("--duration", type=int, default=10)
-    parser.add_argument("--connections", type=int, default=32)
-    args = parser.parse_args()
-    if shutil.which("wrk") is None:
-        sys.exit("wrk is not installed (Debian: apt-get install wrk)")
+    args = wrk_arguments(__doc__)
 
     costs = in_process_costs()
     hello, hello_url = start_hello()

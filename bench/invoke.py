@@ -8,19 +8,17 @@
    uvicorn hello-world;
 3. memory: private memory (USS) of a warm execution environment.
 
-    python bench/invoke.py [--duration 10] [--samples 30]
+    python bench/invoke.py [--duration 10] [--connections 32] [--samples 30]
 
 Needs wrk (Debian: apt-get install wrk). serverless-offline runs in bench/peers.py.
 """
 
 from __future__ import annotations
 
-import argparse
 import base64
 import io
 import json
 import re
-import shutil
 import statistics
 import sys
 import tempfile
@@ -41,7 +39,7 @@ from botocore.awsrequest import AWSRequest  # noqa: E402
 from botocore.config import Config  # noqa: E402
 from botocore.credentials import Credentials  # noqa: E402
 
-from bench.gateway_throughput import run_wrk, start_hello, wrk_script  # noqa: E402
+from bench.gateway_throughput import run_wrk, start_hello, wrk_arguments, wrk_script  # noqa: E402
 from tests.support.server import LambdaliteServer, running_server  # noqa: E402
 
 ROLE = "arn:aws:iam::000000000000:role/bench"
@@ -169,12 +167,7 @@ def uss_kb(server: LambdaliteServer) -> float | None:
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    parser.add_argument("--duration", type=int, default=10)
-    parser.add_argument("--samples", type=int, default=30)
-    args = parser.parse_args()
-    if shutil.which("wrk") is None:
-        sys.exit("wrk is not installed (Debian: apt-get install wrk)")
+    args = wrk_arguments(__doc__, samples=30)
     hello, hello_url = start_hello()
     with tempfile.TemporaryDirectory() as data:
         server = LambdaliteServer(Path(data) / "lambdalite", args=["--log-level", "warning"])
@@ -191,8 +184,8 @@ def main() -> None:
             floor = floor_latency(args.samples * 10)
             script = wrk_script("POST", "{}", signed_invoke_headers(server.endpoint, "warm"))
             invoke_url = f"{server.endpoint}/2015-03-31/functions/warm/invocations"
-            throughput = run_wrk(invoke_url, script, 2, 32, args.duration)
-            hello_load = run_wrk(hello_url + "/", wrk_script("GET", "", {}), 2, 32, args.duration)
+            throughput = run_wrk(invoke_url, script, 2, args.connections, args.duration)
+            hello_load = run_wrk(hello_url + "/", wrk_script("GET", "", {}), 2, args.connections, args.duration)
             memory = uss_kb(server)
         finally:
             server.stop()

@@ -25,7 +25,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from bench.gateway_throughput import run_wrk, wrk_script  # noqa: E402
+from bench.gateway_throughput import run_wrk, wrk_arguments, wrk_script  # noqa: E402
 from bench.invoke import HANDLER, ROLE, client, package, signed_invoke_headers, timed  # noqa: E402
 from tests.support.server import running_server  # noqa: E402
 
@@ -121,12 +121,7 @@ def measure(endpoint: str, name: str, args: argparse.Namespace) -> dict[str, flo
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    parser.add_argument("--duration", type=int, default=10)
-    parser.add_argument("--connections", type=int, default=32)
-    args = parser.parse_args()
-    if shutil.which("wrk") is None:
-        sys.exit("wrk is not installed (Debian: apt-get install wrk)")
+    args = wrk_arguments(__doc__)
     peer, peer_endpoint = start_peer(install_peer())
     try:
         theirs = measure(peer_endpoint, PEER_FUNCTION, args)

@@ -46,7 +46,9 @@ class Settings(BaseSettings):
     account_id: str = Field("000000000000", pattern=r"^\d{12}$")
     region: str = Field("us-east-1", description="region of requests that do not sign one")
 
-    lambda_concurrency_limit: int = Field(1000, ge=100, description="the account's concurrency")
+    lambda_concurrency_limit: int = Field(
+        1000, ge=1, description="the account's concurrency (new AWS accounts may start lower)"
+    )
     lambda_keep_alive_seconds: float = Field(
         300.0, gt=0, description="how long an idle execution environment is kept warm"
     )

@@ -133,9 +133,7 @@ class Pool:
             self._idle.remove(environment)
             await self._destroy(environment)
         spare = self._spare
-        if spare is None or not spare.done() or spare.cancelled() or spare.exception():
-            return
-        if now - spare.result().last_used > keep_alive_s:
+        if spare is not None and self.spare_ready and now - spare.result().last_used > keep_alive_s:
             await self.drop_spare()
 
     async def retire(self) -> None:

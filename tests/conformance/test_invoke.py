@@ -1,10 +1,11 @@
-"""Recorded AWS invocations (aws-recorded 13, 15, 16, 17, 18, 20, 21, 22, 23, 24, 27) replayed
+"""Recorded AWS invocations (aws-recorded 13, 15, 16, 17, 18, 20, 21, 22, 23, 24, 25, 27) replayed
 against functions that really run."""
 
 from __future__ import annotations
 
 import base64
 import json
+import time
 from typing import Any
 
 import pytest
@@ -223,6 +224,39 @@ def test_24_reserved_concurrency_zero_throttles(lam: Any) -> None:
     check.match(
         recorded("24_reserved_concurrency_throttle", "exc_no_cap_requestresponse"),
         error_of(lambda: lam.invoke(FunctionName="throttled-fn", Payload=b"{}")),
+    )
+
+
+def test_25_reserved_equal_to_provisioned_blocks_latest_only(lam: Any) -> None:
+    case, name = "25_reserved_vs_provisioned_block", "blocked-fn"
+    hello = {"hello": "world"}
+    # LocalStack's create_lambda_function fixture, which recorded this, sends empty variables.
+    create(lam, name, ECHO, Timeout=30, Environment={"Variables": {}})
+    check = Snapshot()
+    check.match(recorded(case, "v1_result"), lam.publish_version(FunctionName=name))
+    check.match(
+        recorded(case, "reserved_concurrency_result"),
+        lam.put_function_concurrency(FunctionName=name, ReservedConcurrentExecutions=1),
+    )
+    check.match(recorded(case, "invoke_latest_before_block"), invoke(lam, name, hello))
+    check.match(
+        recorded(case, "provisioned_concurrency_result"),
+        lam.put_provisioned_concurrency_config(
+            FunctionName=name, Qualifier="1", ProvisionedConcurrentExecutions=1
+        ),
+    )
+    deadline = time.monotonic() + 60
+    while (
+        lam.get_provisioned_concurrency_config(FunctionName=name, Qualifier="1")["Status"]
+        != "READY"
+    ):
+        assert time.monotonic() < deadline, "the provisioned concurrency never became READY"
+    check.match(
+        recorded(case, "invoke_latest_first_exc"), error_of(lambda: invoke(lam, name, hello))
+    )
+    check.match(recorded(case, "invoke_v1_after_block"), invoke(lam, f"{name}:1", hello))
+    check.match(
+        recorded(case, "invoke_latest_second_exc"), error_of(lambda: invoke(lam, name, hello))
     )
 
 

@@ -8,6 +8,7 @@ import json
 import threading
 import time
 from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
@@ -17,7 +18,7 @@ from botocore.exceptions import ClientError
 from lambdalite.services.logs.events import LogEvents
 from lambdalite.store import Store
 from tests.conformance.conftest import ROLE, zipped
-from tests.support.aws_errors import ACCOUNT, error
+from tests.support.aws_errors import ACCOUNT, error, error_of
 from tests.support.server import LambdaliteServer, running_server
 from tests.support.signing import send
 
@@ -332,6 +333,58 @@ def test_reserved_concurrency_caps_parallel_invocations(lam: Any) -> None:
     assert sorted(outcomes) == ["TooManyRequestsException", "done"]
 
 
+# Tags itself as started, then waits until the test creates the function "gate".
+GATED = (
+    "import os, time, boto3\n\n"
+    "def handler(event, context):\n"
+    "    lam = boto3.client('lambda')\n"
+    "    lam.tag_resource(Resource=context.invoked_function_arn, Tags={context.aws_request_id: 'started'})\n"
+    "    while True:\n"
+    "        try:\n"
+    "            lam.get_function(FunctionName='gate')\n"
+    "            return 'done'\n"
+    "        except lam.exceptions.ResourceNotFoundException:\n"
+    "            time.sleep(0.05)\n"
+)
+
+
+def test_the_account_limit_caps_unreserved_functions_together(tmp_path: Path) -> None:
+    env = {"LAMBDALITE_LAMBDA_CONCURRENCY_LIMIT": "2"}
+    with running_server(tmp_path / "data", env=env) as started:
+        lam = make_client(started.endpoint, "lambda", read_timeout=60)
+        for name in ("first-gated", "second-gated"):
+            deploy(lam, name, GATED, Timeout=60)
+        outcomes: list[str] = []
+        threads = [
+            threading.Thread(target=lambda n=name: outcomes.append(call(lam, n)[0]))
+            for name in ("first-gated", "second-gated")
+        ]
+        for thread in threads:
+            thread.start()
+        deadline = time.monotonic() + 60
+        while (
+            sum(
+                len(
+                    lam.list_tags(
+                        Resource=lam.get_function(FunctionName=n)["Configuration"]["FunctionArn"]
+                    )["Tags"]
+                )
+                for n in ("first-gated", "second-gated")
+            )
+            < 2
+        ):
+            assert time.monotonic() < deadline, "the two invocations never started"
+        failure = error_of(lambda: lam.invoke(FunctionName="first-gated", Payload=b"{}"))
+        assert (failure["Error"]["Code"], failure["Reason"]) == (
+            "TooManyRequestsException",
+            "ConcurrentInvocationLimitExceeded",
+        )
+        deploy(lam, "gate", "def handler(event, context):\n    pass\n")
+        for thread in threads:
+            thread.join()
+        assert outcomes == ["done", "done"]
+
+
 def test_log_tail_carries_the_functions_output(lam: Any) -> None:
     name = deploy(
         lam, "logged", "def handler(event, context):\n    print('hello from the function')\n"
@@ -389,10 +442,7 @@ def test_provisioned_concurrency_prewarms_environments(lam: Any) -> None:
 
 
 def test_idle_environments_and_spares_are_reaped(tmp_path: Path) -> None:
-    env = {"LAMBDALITE_LAMBDA_KEEP_ALIVE_SECONDS": "1"}
-    with running_server(tmp_path / "data", env=env) as server:
-        lam = make_client(server.endpoint, "lambda")
-        start_the_zygote(lam)
+    with zygote_running(tmp_path, LAMBDALITE_LAMBDA_KEEP_ALIVE_SECONDS="1") as (server, lam):
         deploy(lam, "never-invoked", STAMPED)
         until_spares(server, 1)
         until_spares(server, 0)  # an unused spare is reaped like an idle environment
@@ -422,10 +472,15 @@ STAMPED = (
 )
 
 
-def start_the_zygote(lam: Any) -> None:
-    """Spares come from a running zygote: the first invocation of a server starts it."""
-    deploy(lam, "starter", "def handler(event, context):\n    return 1\n")
-    call(lam, "starter")
+@contextmanager
+def zygote_running(tmp_path: Path, **env: str) -> Iterator[tuple[LambdaliteServer, Any]]:
+    """A server of its own whose zygote runs (spares come from a running zygote: the first
+    invocation on a server starts it), and a client of it."""
+    with running_server(tmp_path / "data", env=env) as started:
+        lam = make_client(started.endpoint, "lambda", read_timeout=60)
+        deploy(lam, "starter", "def handler(event, context):\n    return 1\n")
+        call(lam, "starter")
+        yield started, lam
 
 
 def until_spares(server: LambdaliteServer, count: int) -> None:
@@ -437,9 +492,7 @@ def until_spares(server: LambdaliteServer, count: int) -> None:
 def test_a_created_function_gets_a_spare_sandbox_and_no_code_runs_before_its_invoke(
     tmp_path: Path,
 ) -> None:
-    with running_server(tmp_path / "data") as started:
-        lam = make_client(started.endpoint, "lambda")
-        start_the_zygote(lam)
+    with zygote_running(tmp_path) as (started, lam):
         deploy(lam, "spared", STAMPED)
         until_spares(started, 1)
         invoked = time.time()
@@ -451,10 +504,7 @@ def test_a_created_function_gets_a_spare_sandbox_and_no_code_runs_before_its_inv
 
 
 def test_spares_are_bounded_and_the_oldest_makes_room(tmp_path: Path) -> None:
-    env = {"LAMBDALITE_LAMBDA_SPARE_ENVIRONMENTS": "1"}
-    with running_server(tmp_path / "data", env=env) as started:
-        lam = make_client(started.endpoint, "lambda")
-        start_the_zygote(lam)
+    with zygote_running(tmp_path, LAMBDALITE_LAMBDA_SPARE_ENVIRONMENTS="1") as (started, lam):
         deploy(lam, "first-spared", STAMPED)
         until_spares(started, 1)
         deploy(lam, "second-spared", STAMPED)
@@ -465,10 +515,8 @@ def test_spares_are_bounded_and_the_oldest_makes_room(tmp_path: Path) -> None:
 
 
 def test_a_scale_out_keeps_a_spare_for_the_next_one(tmp_path: Path) -> None:
-    with running_server(tmp_path / "data") as started:
-        lam = make_client(started.endpoint, "lambda", read_timeout=60)
+    with zygote_running(tmp_path) as (started, lam):
         source = "import time\n\ndef handler(event, context):\n    time.sleep(event['s'])\n"
-        start_the_zygote(lam)
         deploy(lam, "scaled", source)
         until_spares(started, 1)
         threads = [threading.Thread(target=call, args=(lam, "scaled", {"s": 1})) for _ in range(2)]
@@ -481,10 +529,7 @@ def test_a_scale_out_keeps_a_spare_for_the_next_one(tmp_path: Path) -> None:
 
 
 def test_no_spares_when_switched_off(tmp_path: Path) -> None:
-    env = {"LAMBDALITE_LAMBDA_SPARE_ENVIRONMENTS": "0"}
-    with running_server(tmp_path / "data", env=env) as started:
-        lam = make_client(started.endpoint, "lambda")
-        start_the_zygote(lam)
+    with zygote_running(tmp_path, LAMBDALITE_LAMBDA_SPARE_ENVIRONMENTS="0") as (started, lam):
         deploy(lam, "unspared", STAMPED)
         assert call(lam, "unspared")[0]["imported"] > 0
         assert environments(started, "spare_environments") == 0

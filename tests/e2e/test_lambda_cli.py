@@ -64,6 +64,19 @@ def test_cli_function_lifecycle(server: LambdaliteServer, tmp_path: Path) -> Non
     assert aws(server, "lambda", "publish-version", "--function-name", "cli-fn")["Version"] == "1"
     got = aws(server, "lambda", "get-function", "--function-name", "cli-fn", "--qualifier", "1")
     assert got["Configuration"]["Timeout"] == 7
+    out = tmp_path / "out.json"
+    invoked = aws(
+        server,
+        "lambda",
+        "invoke",
+        "--function-name",
+        "cli-fn:1",
+        "--payload",
+        '{"name": "you"}',  # aws CLI v1 sends it as is (v2 wants --cli-binary-format)
+        str(out),
+    )
+    assert (invoked["StatusCode"], invoked["ExecutedVersion"]) == (200, "1")
+    assert json.loads(out.read_text()) == {"name": "you"}  # the handler echoes its event
     settings = aws(server, "lambda", "get-account-settings")
     assert settings["AccountUsage"]["FunctionCount"] >= 1
     aws(server, "lambda", "delete-function", "--function-name", "cli-fn")

@@ -92,7 +92,7 @@ class LocalExecutor:
 
     async def invoke(self, target: FunctionTarget, invocation: Invocation) -> Outcome:
         """Run one invocation; raises Throttled when no concurrency is left."""
-        with self.concurrency.slot(target.function_key):
+        with self.concurrency.slot(target.function_key, target.version):
             pool = self._pool(target)
             environment = await pool.acquire()
             try:
@@ -113,10 +113,13 @@ class LocalExecutor:
     async def provision(self, target: FunctionTarget, count: int) -> int:
         """Keep ``count`` initialised environments of ``target`` ready (provisioned
         concurrency); returns how many are. They are never reaped while provisioned."""
-        return await self._pool(target).provision(count)
+        ready = await self._pool(target).provision(count)
+        self.concurrency.provision(target.function_key, target.version, ready)
+        return ready
 
     def unprovision(self, function: FunctionKey, version: str) -> None:
         """The provisioned environments of a version become ordinary (reaped when idle)."""
+        self.concurrency.provision(function, version, 0)
         for pool in self._pools.values():
             if pool.target.function_key == function and pool.target.version == version:
                 pool.unprovision()

@@ -192,7 +192,9 @@ class FunctionOperations(LambdaBase):
             )
         else:
             await self._delete_version(ctx, ref)
-        await self.platform.executor.drain((ctx.account_id, ctx.region, ref.name), ref.qualifier)
+        function = (ctx.account_id, ctx.region, ref.name)
+        self.platform.executor.concurrency.forget(function, ref.qualifier)
+        await self.platform.executor.drain(function, ref.qualifier)
         return {"StatusCode": 204}
 
     def _delete_all(self, conn: Connection, scope: Scope, name: str) -> None:
