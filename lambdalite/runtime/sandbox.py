@@ -308,13 +308,15 @@ class _RootBuilder:
 
     def build(self) -> Protections:
         self._enter_staging()
+        # /tmp first: a bind of a host path below /tmp (lambdalite installed in a checkout
+        # there) then lands inside the private /tmp instead of being hidden by it.
+        self._mount_tmp()
         self._make_skeleton()
         self._bind_system_dirs()
         self._bind_extra_paths()
         self._bind_code_and_layers()
         self._make_dev()
         self._mount_proc()
-        self._mount_tmp()
         self._switch_root()
         return self.protections
 
@@ -404,6 +406,7 @@ class _RootBuilder:
 
     def _mount_tmp(self) -> None:
         options = f"size={self.config.tmp_size_mb}m,mode=1777"
+        os.makedirs(self._new("/tmp"), mode=0o755, exist_ok=True)
         mount("tmpfs", self._new("/tmp"), "tmpfs", MS_NOSUID | MS_NODEV, options)
         self.protections["tmp"] = True
 

@@ -90,6 +90,7 @@ class RuntimeHost:
         use_cgroups: bool = True,
         kind: str = "python",
         command: tuple[str, ...] = (),
+        binds: tuple[str, ...] = (),
     ) -> Environment:
         env_id = "test-" + uuid.uuid4().hex[:12]
         cgroup = self.cgroups.create(env_id, memory_mb, pids_max) if use_cgroups else None
@@ -100,7 +101,7 @@ class RuntimeHost:
             code_dir=str(code_dir),
             layer_dirs=[str(layer) for layer in layers],
             tmp_size_mb=64,
-            binds=[self.interpreter.prefix, sdk_dir(), STANDIN_DIR],
+            binds=[self.interpreter.prefix, sdk_dir(), STANDIN_DIR, *binds],
             cgroups=cgroup.paths if cgroup else [],
             memory_mb=memory_mb,
             env={"STANDIN_ADDRESS": address, **(env or {})},

@@ -330,6 +330,24 @@ def test_without_cgroups_limits_fall_back_to_rlimits(
         env.destroy()
 
 
+def test_a_bind_below_tmp_is_visible_inside_the_private_tmp(
+    runtime_host: RuntimeHost, code_dir: Path, tmp_path: Path
+) -> None:
+    """lambdalite checked out under /tmp: its boto3 is bound from there, and /tmp is private."""
+    installed = make_tree(tmp_path / "checkout" / "site-packages", {"mod.py": "Y = 2\n"})
+    assert str(installed).startswith("/tmp/")
+    env = runtime_host.spawn(code_dir, binds=(str(installed),))
+    try:
+        env.start()
+        assert env.call(f"result = open({str(installed / 'mod.py')!r}).read()") == "Y = 2\n"
+        env.call("open('/tmp/mine', 'w').write('x')")
+        assert not (Path("/tmp") / "mine").exists()  # the sandbox's own /tmp, not the host's
+        with pytest.raises(RemoteError, match=r"Read-only file system|Permission denied"):
+            env.call(f"open({str(installed / 'new.py')!r}, 'w').write('x')")
+    finally:
+        env.destroy()
+
+
 def test_a_bind_that_does_not_exist_fails_the_spawn(
     runtime_host: RuntimeHost, code_dir: Path
 ) -> None:
