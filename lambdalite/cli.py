@@ -188,4 +188,7 @@ def _execution(execution: dict[str, Any]) -> list[str]:
         lines.extend(f"WARNING    sandbox without {item}" for item in missing)
     elif protections:
         lines.append(f"sandbox    {protections}")
+    if "environments" in execution:
+        spares = execution.get("spare_environments", 0)
+        lines.append(f"functions  {execution['environments']} warm environments, {spares} spare")
     return lines

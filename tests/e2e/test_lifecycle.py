@@ -136,6 +136,7 @@ def test_status_describes_a_running_server(tmp_path: Path) -> None:
     assert f"at {server.endpoint}" in result.stdout
     assert "sts (1/12 operations)" in result.stdout
     assert "cgroups" in result.stdout and "seccomp" in result.stdout
+    assert "functions  0 warm environments, 0 spare" in result.stdout
     assert json.loads(raw.stdout)["status"] == "running"
 
 
