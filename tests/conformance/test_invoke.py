@@ -1,4 +1,4 @@
-"""Recorded AWS invocations (aws-recorded 13, 15, 16, 17, 18, 20, 21, 22, 23, 24, 25, 27) replayed
+"""Recorded AWS invocations (aws-recorded 13-18, 20-25, 27) replayed
 against functions that really run."""
 
 from __future__ import annotations
@@ -225,6 +225,24 @@ def test_24_reserved_concurrency_zero_throttles(lam: Any) -> None:
         recorded("24_reserved_concurrency_throttle", "exc_no_cap_requestresponse"),
         error_of(lambda: lam.invoke(FunctionName="throttled-fn", Payload=b"{}")),
     )
+
+
+def test_14_invoke_event_answers_202_and_runs(lam: Any) -> None:
+    # The recording's test polls CloudWatch Logs to see the function ran; this one has the
+    # function tag itself (boto3 inside it reaches lambdalite), and polls the tags.
+    source = (
+        "import boto3\n\n"
+        "def handler(event, context):\n"
+        "    boto3.client('lambda').tag_resource(Resource=context.invoked_function_arn, Tags={'ran': event['mark']})\n"
+    )
+    arn = create(lam, "async-fn", source)["FunctionArn"]
+    Snapshot().match(
+        recorded("14_invoke_async_event", "invoke-result"),
+        invoke(lam, "async-fn", {"mark": "yes"}, InvocationType="Event"),
+    )
+    deadline = time.monotonic() + 30
+    while lam.list_tags(Resource=arn)["Tags"].get("ran") != "yes":
+        assert time.monotonic() < deadline, "the Event invocation never ran"
 
 
 def test_25_reserved_equal_to_provisioned_blocks_latest_only(lam: Any) -> None:
