@@ -47,3 +47,15 @@ def handler_zip(marker: str = "1") -> bytes:
     return zipped(
         {"handler.py": f"VERSION = {marker!r}\n\ndef handler(event, context):\n    return event\n"}
     )
+
+
+def active_function(lam: Any, name: str) -> None:
+    """Create ``name`` (python3.12, an echo handler) and wait until it is Active."""
+    lam.create_function(
+        FunctionName=name,
+        Runtime="python3.12",
+        Role=ROLE,
+        Handler="handler.handler",
+        Code={"ZipFile": handler_zip()},
+    )
+    lam.get_waiter("function_active_v2").wait(FunctionName=name)

@@ -7,21 +7,14 @@ from typing import Any
 import pytest
 from botocore.exceptions import ClientError
 
-from .conftest import ROLE, handler_zip
+from .conftest import active_function
 from .snapshot import Snapshot, recorded
 
 
 def test_26_function_concurrency_api(lam: Any, snapshot: Snapshot) -> None:
     case = "26_function_concurrency_api"
     name = "concurrency-fn"
-    lam.create_function(
-        FunctionName=name,
-        Runtime="python3.12",
-        Role=ROLE,
-        Handler="handler.handler",
-        Code={"ZipFile": handler_zip()},
-    )
-    lam.get_waiter("function_active_v2").wait(FunctionName=name)
+    active_function(lam, name)
 
     put_0 = lam.put_function_concurrency(FunctionName=name, ReservedConcurrentExecutions=0)
     snapshot.match(recorded(case, "put_function_concurrency_with_reserved_0"), put_0)

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from .conftest import ROLE, handler_zip
+from .conftest import active_function
 from .snapshot import Snapshot, recorded
 from .test_functions import error_of
 
@@ -20,14 +20,7 @@ BUCKET_ARN = "arn:aws:s3:::test-bucket"
 
 def test_40_permission_errors(lam: Any, snapshot: Snapshot) -> None:
     name = "permission-errors-fn"
-    lam.create_function(
-        FunctionName=name,
-        Runtime="python3.12",
-        Role=ROLE,
-        Handler="handler.handler",
-        Code={"ZipFile": handler_zip()},
-    )
-    lam.get_waiter("function_active_v2").wait(FunctionName=name)
+    active_function(lam, name)
 
     def add(**overrides: Any) -> dict[str, Any]:
         params = {

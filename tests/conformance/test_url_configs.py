@@ -14,21 +14,10 @@ from typing import Any
 
 from tests.support.aws_errors import error_of
 
-from .conftest import ROLE, handler_zip
+from .conftest import active_function
 from .snapshot import Snapshot, recorded
 
 QUEUES = "arn:aws:sqs:us-east-1:000000000000"
-
-
-def active_function(lam: Any, name: str) -> None:
-    lam.create_function(
-        FunctionName=name,
-        Runtime="python3.12",
-        Role=ROLE,
-        Handler="handler.handler",
-        Code={"ZipFile": handler_zip()},
-    )
-    lam.get_waiter("function_active_v2").wait(FunctionName=name)
 
 
 def url_replaced(response: dict[str, Any]) -> dict[str, Any]:

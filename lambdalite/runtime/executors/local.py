@@ -100,15 +100,20 @@ class LocalExecutor:
             finally:
                 await pool.release(environment)
 
+    def can_prepare(self, runtime: str) -> bool:
+        """Whether a spare of ``runtime`` could be built now: only from a zygote already
+        running (starting an interpreter is worth it for an invocation, not for a guess)."""
+        if not self._zygotes:
+            return False  # and choose() below must not be the one to probe the interpreters
+        try:
+            return str(choose(runtime).interpreter.path) in self._zygotes
+        except NoInterpreter:
+            return False
+
     def prepare(self, target: FunctionTarget) -> None:
         """``target`` is about to be invoked (it was just created or updated): build a spare
-        sandbox for its first cold start, if the budget allows. Only from a zygote already
-        running: starting an interpreter is worth it for an invocation, not for a guess."""
-        if not self._zygotes:
-            return  # and choose() below must not be the one to probe the host's interpreters
-        with contextlib.suppress(NoInterpreter):
-            if str(choose(target.runtime).interpreter.path) in self._zygotes:
-                self._pool(target).prepare_spare()
+        sandbox for its first cold start, if the budget allows (see :meth:`can_prepare`)."""
+        self._pool(target).prepare_spare()
 
     async def provision(self, target: FunctionTarget, count: int) -> int:
         """Keep ``count`` initialised environments of ``target`` ready (provisioned

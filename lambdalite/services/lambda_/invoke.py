@@ -71,10 +71,12 @@ class InvokeOperations(LayerOperations):
     async def prepare_first_start(self, scope: Scope, name: str) -> None:
         """Build a spare sandbox for $LATEST's first invocation (no function code runs)."""
         ctx = internal_context(scope.account, scope.region, "lambda")
+        executor = self.platform.executor
         try:
             resolved = await self.resolve(ctx, FunctionRef(scope.account, scope.region, name))
-            if _runnable(resolved.config.get("Runtime", "")):
-                self.platform.executor.prepare(await self.function_target(ctx, resolved, LATEST))
+            runtime = resolved.config.get("Runtime", "")
+            if _runnable(runtime) and executor.can_prepare(runtime):
+                executor.prepare(await self.function_target(ctx, resolved, LATEST))
         except Exception:  # only a head start is lost: the invocation starts one itself
             log.exception("preparing the first start of %s failed", name)
 

@@ -228,13 +228,7 @@ class LayerOperations(LambdaBase):
             )
         _check_revision(policy["RevisionId"], revision)
         updated = {"RevisionId": new_revision_id(), "Statement": [*policy["Statement"], statement]}
-        self._layer_records.put_in(
-            conn,
-            ref.scope,
-            record.key,
-            {**record.data, "policy": updated},
-            expect_version=record.version,
-        )
+        self._store_layer_policy_in(conn, ref, record, updated)
         return str(updated["RevisionId"])
 
     async def remove_layer_version_permission(self, ctx: RequestContext, request: Params) -> Params:
@@ -260,11 +254,16 @@ class LayerOperations(LambdaBase):
             raise ResourceNotFound(f"Statement {sid} is not found in resource policy.")
         # The last statement gone, the policy is gone (GetLayerVersionPolicy: no policy).
         updated = {"RevisionId": new_revision_id(), "Statement": remaining} if remaining else None
+        self._store_layer_policy_in(conn, ref, record, updated)
+
+    def _store_layer_policy_in(
+        self, conn: Connection, ref: LayerRef, record: Record, policy: dict[str, Any] | None
+    ) -> None:
         self._layer_records.put_in(
             conn,
             ref.scope,
             record.key,
-            {**record.data, "policy": updated},
+            {**record.data, "policy": policy},
             expect_version=record.version,
         )
 
