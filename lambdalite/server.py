@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import gc
 import json
 import logging
 import time
@@ -98,6 +99,9 @@ class LambdaliteApp:
             log.exception("lambdalite failed to start")
             await send({"type": "lifespan.startup.failed", "message": str(error)})
             return
+        # What startup loaded (botocore models, compiled routes) lives as long as the server:
+        # out of the collector's sight, a full collection takes a few ms instead of ~70 ms.
+        gc.freeze()
         await send({"type": "lifespan.startup.complete"})
         if self._on_ready is not None:
             self._on_ready()
