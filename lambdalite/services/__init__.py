@@ -7,6 +7,7 @@ from collections.abc import Callable
 from lambdalite.aws.dispatch import Provider
 from lambdalite.services.lambda_.provider import LambdaProvider
 from lambdalite.services.platform import Platform
+from lambdalite.services.sqs.provider import SqsProvider
 from lambdalite.services.sts.provider import StsProvider
 
 #: Models loaded at start: their operations answer in the right protocol, implemented or not.
@@ -25,9 +26,12 @@ SERVED_MODELS = (
 
 PROVIDERS: dict[str, Callable[[Platform], Provider]] = {
     "lambda": LambdaProvider,
+    "sqs": SqsProvider,
     "sts": StsProvider,
 }
 
 
 def build_providers(platform: Platform) -> list[Provider]:
-    return [factory(platform) for factory in PROVIDERS.values()]
+    providers = [factory(platform) for factory in PROVIDERS.values()]
+    platform.providers.update((provider.service, provider) for provider in providers)
+    return providers

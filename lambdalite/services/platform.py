@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+from typing import Any
 
 from lambdalite.aws.credentials import SessionCredentials
 from lambdalite.config import Settings
@@ -23,6 +24,9 @@ class Platform:
     sessions: SessionCredentials
     executor: LocalExecutor
     logs: LogEvents
+    #: Every provider by service name, once built: how one service's engine reaches another
+    #: service's operations (an event source mapping receives from SQS, for one).
+    providers: dict[str, Any] = field(default_factory=dict)
 
     @classmethod
     def build(cls, settings: Settings, store: Store) -> Platform:

@@ -52,3 +52,42 @@ log_events = Table(
     Column("message", Text, nullable=False),
     Index("ix_log_events_stream", "account", "region", "log_group", "log_stream", "timestamp"),
 )
+
+# One row per message of an SQS queue. Standard queues receive in (visible_at, id) order;
+# FIFO queues in id order per message group (see services/sqs/messages.py).
+sqs_messages = Table(
+    "sqs_messages",
+    metadata,
+    Column(
+        "id", BigInteger().with_variant(Integer(), "sqlite"), primary_key=True, autoincrement=True
+    ),
+    Column("account", String(12), nullable=False),
+    Column("region", String(32), nullable=False),
+    Column("queue", String(80), nullable=False),
+    Column("message_id", String(36), nullable=False),
+    Column("body", Text, nullable=False),
+    Column("attributes", Text, nullable=False),
+    Column("sent_at", BigInteger, nullable=False),
+    Column("visible_at", BigInteger, nullable=False),
+    Column("receive_count", Integer, nullable=False),
+    Column("first_received_at", BigInteger, nullable=True),
+    Column("group_id", String(128), nullable=True),
+    Index("ix_sqs_messages_visible", "account", "region", "queue", "visible_at", "id"),
+    Index("ix_sqs_messages_group", "account", "region", "queue", "group_id", "id"),
+    # Never reuse the id of a deleted row: receipt handles and FIFO sequence numbers name it.
+    sqlite_autoincrement=True,
+)
+
+# FIFO deduplication: a deduplication id seen in the last five minutes gets the first
+# message's id and sequence number back, whether or not that message is still queued.
+sqs_deduplication = Table(
+    "sqs_deduplication",
+    metadata,
+    Column("account", String(12), primary_key=True),
+    Column("region", String(32), primary_key=True),
+    Column("queue", String(80), primary_key=True),
+    Column("dedup_key", String(260), primary_key=True),
+    Column("message_id", String(36), nullable=False),
+    Column("sequence_number", String(20), nullable=False),
+    Column("expires_at", BigInteger, nullable=False),
+)

@@ -19,7 +19,7 @@ from typing import Any
 RECORDED = Path(__file__).resolve().parents[1] / "fixtures" / "aws-recorded"
 _PLACEHOLDER = re.compile(r"<([a-zA-Z0-9_-]+)(?::(\d+))?>")
 # Values LocalStack's transformers replaced by a bare word: any value was recorded there.
-_ANY = {"code-sha256"}
+_ANY = {"code-sha256", "sent-timestamp", "sender-id", "maximum-batching-window-in-seconds"}
 _DATE = re.compile(r"\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d+)?(Z|[+-]\d{2}:?\d{2})?")
 
 
@@ -84,6 +84,8 @@ class Snapshot:
                 f"{path}: {actual!r} is not a date"
             )
             return
+        if isinstance(actual, datetime):
+            actual = actual.isoformat()
         text = actual if isinstance(actual, str) else json.dumps(actual)
         pattern, names = self._pattern(expected)
         found = re.fullmatch(pattern, text, re.S)

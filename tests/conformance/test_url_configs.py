@@ -9,7 +9,6 @@ queue service and Invoke (31 ``events``; 32 ``send-message-batch-result-10``,
 from __future__ import annotations
 
 import re
-from datetime import datetime
 from typing import Any
 
 from tests.support.aws_errors import error_of
@@ -45,48 +44,3 @@ def test_35_function_url_config_lifecycle(lam: Any, snapshot: Snapshot) -> None:
     lam.delete_function_url_config(FunctionName=name)
     missing = error_of(lambda: lam.get_function_url_config(FunctionName=name))
     snapshot.match(recorded(case, "failed_getter"), missing)
-
-
-def mapping_recorded_as(response: dict[str, Any], window_word: str | None = None) -> dict[str, Any]:
-    """The response as LocalStack's transformers recorded it (a datetime, a bare word)."""
-    assert isinstance(response["LastModified"], datetime)
-    replaced = {**response, "LastModified": response["LastModified"].isoformat()}
-    if window_word is not None:
-        replaced["MaximumBatchingWindowInSeconds"] = window_word
-    return replaced
-
-
-def test_31_sqs_mapping_created(lam: Any, snapshot: Snapshot) -> None:
-    active_function(lam, "esm-shape-fn")
-    created = lam.create_event_source_mapping(
-        EventSourceArn=f"{QUEUES}:esm-shape-queue",
-        FunctionName="esm-shape-fn",
-        MaximumBatchingWindowInSeconds=1,
-    )
-    expected = recorded("31_sqs_esm_event_shape", "create-event-source-mapping-response")
-    snapshot.match(expected, mapping_recorded_as(created))
-
-
-def test_32_sqs_mapping_with_batch_size_15(lam: Any, snapshot: Snapshot) -> None:
-    active_function(lam, "esm-batch-fn")
-    created = lam.create_event_source_mapping(
-        EventSourceArn=f"{QUEUES}:esm-batch-queue",
-        FunctionName="esm-batch-fn",
-        BatchSize=15,
-        MaximumBatchingWindowInSeconds=1,
-    )
-    assert created["MaximumBatchingWindowInSeconds"] == 1
-    expected = recorded("32_sqs_esm_batch_size", "create-event-source-mapping-response")
-    snapshot.match(expected, mapping_recorded_as(created, "maximum-batching-window-in-seconds"))
-
-
-def test_33_sqs_mapping_reporting_batch_item_failures(lam: Any, snapshot: Snapshot) -> None:
-    active_function(lam, "esm-failures-fn")
-    created = lam.create_event_source_mapping(
-        EventSourceArn=f"{QUEUES}:esm-failures-queue.fifo",
-        FunctionName="esm-failures-fn",
-        BatchSize=10,
-        FunctionResponseTypes=["ReportBatchItemFailures"],
-    )
-    expected = recorded("33_sqs_esm_report_batch_item_failures", "create_event_source_mapping")
-    snapshot.match(expected, mapping_recorded_as(created))

@@ -71,6 +71,7 @@ def test_state_survives_a_restart(tmp_path: Path) -> None:
         lam.put_function_concurrency(FunctionName="kept", ReservedConcurrentExecutions=5)
         lam.put_function_event_invoke_config(FunctionName="kept", MaximumRetryAttempts=1)
         lam.create_function_url_config(FunctionName="kept", Qualifier="live", AuthType="NONE")
+        make_client(first.endpoint, "sqs").create_queue(QueueName="queue")
         lam.create_event_source_mapping(
             FunctionName="kept",
             EventSourceArn="arn:aws:sqs:us-east-1:000000000000:queue",

@@ -1,8 +1,8 @@
 """Event source mappings: the records that tie an event source to a function.
 
-These are records only: the SQS issue polls the queues and invokes the functions. Amazon SQS is
-the one event source lambdalite has, so it is the only one a mapping may name; every other kind
-AWS supports is refused with a clear message rather than stored and never run.
+An enabled mapping is polled by triggers/sqs_mappings.py, which invokes the function. Amazon SQS
+is the one event source lambdalite has, so it is the only one a mapping may name; every other
+kind AWS supports is refused with a clear message rather than stored and never run.
 
 A change answers at once in a transitional state, as AWS does (``Creating``, ``Updating``,
 ``Enabling``, ``Disabling``, ``Deleting``); a background settle then makes the mapping
@@ -30,14 +30,14 @@ Sources of AWS's wording, where aws-recorded/31-33 do not show it:
 from __future__ import annotations
 
 import asyncio
-import json
 import time
 import uuid
-from typing import Any
+from functools import cached_property
+from typing import Any, cast
 
 from sqlalchemy import Connection
 
-from lambdalite.aws.context import RequestContext
+from lambdalite.aws.context import RequestContext, internal_context
 from lambdalite.aws.errors import ServiceError
 from lambdalite.services.lambda_.arns import LATEST, FunctionRef
 from lambdalite.services.lambda_.base import LambdaBase, Params
@@ -49,6 +49,9 @@ from lambdalite.services.lambda_.errors import (
 from lambdalite.services.lambda_.models import Kind, scoped_key, version_key
 from lambdalite.services.lambda_.paging import page
 from lambdalite.store import ConflictError, Record, Repository, Scope
+from lambdalite.triggers.filter_criteria import check_filter_criteria
+from lambdalite.triggers.patterns import PatternError
+from lambdalite.triggers.sqs_mappings import FunctionApi, QueueApi, SqsPollers
 
 MappingData = dict[str, Any]
 
@@ -112,12 +115,18 @@ class EventSourceMappingOperations(LambdaBase):
     def mappings(self) -> Repository:
         return self.repository(Kind.EVENT_SOURCE_MAPPING)
 
+    @cached_property
+    def sqs_pollers(self) -> SqsPollers:
+        queues = cast(QueueApi, self.platform.providers["sqs"])
+        return SqsPollers(queues, cast(FunctionApi, self))
+
     async def create_event_source_mapping(self, ctx: RequestContext, request: Params) -> Params:
         fifo = _sqs_source(request)
         _check_sqs_members(request)
         ref = self.reference(ctx, request)
         config = _new_config(ctx, ref, request)
         _check_batching(config, fifo)
+        await self._check_queue(ctx, config["EventSourceArn"], ref)
         data = {
             "config": config,
             "target": ENABLED if request.get("Enabled", True) else DISABLED,
@@ -150,6 +159,8 @@ class EventSourceMappingOperations(LambdaBase):
         ref = self.reference(ctx, request) if "FunctionName" in request else None
         data = _updated(record.data, request, ref)
         _check_batching(data["config"], _is_fifo(data["config"]["EventSourceArn"]))
+        if ref is not None:
+            await self._check_queue(ctx, data["config"]["EventSourceArn"], ref)
         scope = self.scope(ctx)
         await self._mapping_write_update(scope, record, ref, data)
         await self.complete_transition(self._mapping_settle(scope, record.key))
@@ -196,6 +207,37 @@ class EventSourceMappingOperations(LambdaBase):
         limit = request.get("MaxItems") or _DEFAULT_LIST_ITEMS
         return page(entries, request.get("Marker"), limit, "EventSourceMappings")
 
+    async def _check_queue(self, ctx: RequestContext, arn: str, ref: FunctionRef) -> None:
+        """The queue must exist, and hide a message at least as long as the function may run
+        (AWS's words, as emulators validated against it quote them: LocalStack pull 12297,
+        github-aws-runners/terraform-aws-github-runner issue 465)."""
+        visibility = await self._queue_visibility_timeout(arn)
+        if visibility is None:
+            raise InvalidParameterValue(
+                "Error occurred while ReceiveMessage. SQS Error Code: "
+                "AWS.SimpleQueueService.NonExistentQueue. SQS Error Message: The specified queue "
+                "does not exist or you do not have access to it."
+            )
+        try:
+            timeout = (await self.resolve(ctx, ref)).config["Timeout"]
+        except ServiceError:
+            return  # no such function: the write answers "Function does not exist"
+        if visibility < timeout:
+            raise InvalidParameterValue(
+                f"Queue visibility timeout: {visibility} seconds is less than Function timeout: "
+                f"{timeout} seconds"
+            )
+
+    async def _queue_visibility_timeout(self, arn: str) -> int | None:
+        _, _, _, region, account, name = arn.split(":", 5)
+        ctx = internal_context(account, region, "sqs")
+        request = {"QueueUrl": f"/{account}/{name}", "AttributeNames": ["VisibilityTimeout"]}
+        try:
+            answer = await self.sqs_pollers.queues.get_queue_attributes(ctx, request)
+        except ServiceError:
+            return None
+        return int(answer["Attributes"]["VisibilityTimeout"])
+
     async def _mapping_record(self, ctx: RequestContext, mapping_id: str) -> Record:
         record = await self.mappings.get(self.scope(ctx), mapping_id)
         if record is None:
@@ -238,26 +280,34 @@ class EventSourceMappingOperations(LambdaBase):
         delay = self.settings.lambda_state_transition_seconds
         if delay:
             await asyncio.sleep(delay)
-        await self.platform.store.write(
+        config = await self.platform.store.write(
             lambda conn: self._mapping_settle_in(conn, scope, mapping_id)
         )
+        await self.sqs_pollers.apply(mapping_id, config)
 
-    def _mapping_settle_in(self, conn: Connection, scope: Scope, mapping_id: str) -> None:
+    def _mapping_settle_in(
+        self, conn: Connection, scope: Scope, mapping_id: str
+    ) -> MappingData | None:
+        """The mapping's configuration once settled; None when it is gone."""
         record = self.mappings.get_in(conn, scope, mapping_id)
         if record is None or record.data["config"]["State"] in SETTLED:
-            return
+            return None if record is None else cast(MappingData, record.data["config"])
         target = record.data["target"]
         if target == DELETED:
             self.mappings.delete_in(conn, scope, mapping_id)
-            return
+            return None
         config = {**record.data["config"], "State": target}
         self.mappings.put_in(conn, scope, mapping_id, {**record.data, "config": config})
+        return config
 
     async def resume_event_source_mappings(self) -> None:
-        """At start: finish the transitions a previous run left in progress."""
+        """At start: poll the enabled mappings, finish the transitions a previous run left in
+        progress."""
         for scope, record in await self.mappings.scan():
             if record.data["config"]["State"] not in SETTLED:
                 self.spawn(self._mapping_settle(scope, record.key))
+            else:
+                await self.sqs_pollers.apply(record.key, record.data["config"])
 
 
 # --- the mapping's configuration ------------------------------------------------------------
@@ -356,11 +406,8 @@ def _check_batching(config: MappingData, fifo: bool) -> None:
 
 
 def _check_filters(criteria: MappingData | None) -> None:
-    """Each filter pattern must be a JSON object (EventBridge pattern syntax)."""
-    for item in (criteria or {}).get("Filters", []):
-        try:
-            pattern = json.loads(item.get("Pattern") or "")
-        except ValueError:
-            pattern = None
-        if not isinstance(pattern, dict):
-            raise InvalidParameterValue("Invalid filter pattern definition.")
+    """Each filter pattern must be a valid event pattern (EventBridge syntax)."""
+    try:
+        check_filter_criteria(criteria)
+    except PatternError as error:
+        raise InvalidParameterValue("Invalid filter pattern definition.") from error

@@ -41,4 +41,5 @@ class LambdaProvider(
         await self.resume_provisioning()
 
     async def stop(self) -> None:
+        await self.sqs_pollers.stop()
         await self.stop_background()

@@ -32,9 +32,12 @@ def invalid(message: str) -> tuple[str, str, int]:
 
 
 def queue(request: pytest.FixtureRequest, suffix: str = "") -> str:
-    """A queue ARN unique to the test (mappings are per account, tests share the server)."""
-    name = "".join(c if c.isalnum() else "-" for c in request.node.name)[:60]
-    return f"{QUEUES}:{name}{suffix}"
+    """The ARN of a queue unique to the test (mappings are per account, tests share the
+    server), created if need be: a mapping's queue must exist."""
+    name = "".join(c if c.isalnum() else "-" for c in request.node.name)[:60] + suffix
+    server: LambdaliteServer = request.getfixturevalue("server")
+    make_client(server.endpoint, "sqs").create_queue(QueueName=name)
+    return f"{QUEUES}:{name}"
 
 
 def settled(lam: Any, mapping_id: str, state: str, within: float = DEADLINE) -> dict[str, Any]:
@@ -324,6 +327,7 @@ def test_no_update_while_in_transition(slow_server: LambdaliteServer) -> None:
         Handler="handler.handler",
         Code={"ZipFile": handler_zip()},
     )
+    make_client(slow_server.endpoint, "sqs").create_queue(QueueName="slow")
     created = lam.create_event_source_mapping(
         EventSourceArn=f"{QUEUES}:slow", FunctionName="slow-esm"
     )
@@ -346,6 +350,7 @@ def test_transition_finishes_after_a_restart(tmp_path: Path) -> None:
             Handler="handler.handler",
             Code={"ZipFile": handler_zip()},
         )
+        make_client(first.endpoint, "sqs").create_queue(QueueName="restart")
         created = lam.create_event_source_mapping(
             EventSourceArn=f"{QUEUES}:restart", FunctionName="restart-esm"
         )

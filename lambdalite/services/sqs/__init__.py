@@ -1,0 +1,1 @@
+"""Amazon SQS: durable standard and FIFO queues."""
