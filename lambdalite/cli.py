@@ -9,24 +9,19 @@ import socket
 import sys
 import urllib.error
 import urllib.request
-from typing import Any, NoReturn
+from typing import Any
 
 import click
 import uvicorn
-from pydantic import ValidationError
 
 from lambdalite import __version__
+from lambdalite.cli_common import fail, settings_from
+from lambdalite.cli_events import events
 from lambdalite.config import AuthMode, Settings
 from lambdalite.server import LambdaliteApp
 
 # uvicorn's exit status when the application failed to start.
 STARTUP_FAILURE = 3
-
-
-def fail(message: str, code: int = 1) -> NoReturn:
-    """One clear line on stderr, and a non-zero exit."""
-    click.echo(f"lambdalite: {message}", err=True)
-    sys.exit(code)
 
 
 @click.group()
@@ -44,7 +39,7 @@ def main() -> None:
 @click.option("--log-level", type=click.Choice(["debug", "info", "warning", "error"]))
 def up(**options: Any) -> None:
     """Start lambdalite and serve until SIGINT/SIGTERM."""
-    settings = _settings({k: v for k, v in options.items() if v is not None})
+    settings = settings_from({k: v for k, v in options.items() if v is not None})
     logging.basicConfig(
         level=settings.log_level.upper(), format="%(asctime)s %(levelname)s %(name)s: %(message)s"
     )
@@ -79,15 +74,6 @@ def _exit_cleanly_on_stop_signals() -> None:
 
     for signum in (signal.SIGINT, signal.SIGTERM):
         signal.signal(signum, stop)
-
-
-def _settings(overrides: dict[str, Any]) -> Settings:
-    try:
-        return Settings(**overrides)
-    except ValidationError as error:
-        first = error.errors()[0]
-        where = ".".join(str(part) for part in first["loc"])
-        fail(f"invalid setting {where}: {first['msg']}")
 
 
 def _listen(host: str, port: int) -> socket.socket:
@@ -133,7 +119,7 @@ def _announce(settings: Settings) -> None:
 @click.option("--json", "as_json", is_flag=True, help="Print the raw health document.")
 def status(endpoint: str | None, as_json: bool) -> None:
     """Show what a running lambdalite serves and what the host offers."""
-    endpoint = endpoint or _settings({}).endpoint
+    endpoint = endpoint or settings_from({}).endpoint
     health = _fetch_health(endpoint)
     if as_json:
         click.echo(json.dumps(health, indent=2))
@@ -171,6 +157,7 @@ def _describe(health: dict[str, Any]) -> list[str]:
         f"cgroups    {cgroups}",
         f"seccomp    {'available' if host['seccomp'] else 'unavailable'}",
         *_execution(health.get("execution", {})),
+        *_async_invocations(health.get("async_invocations", {})),
     ]
 
 
@@ -192,3 +179,17 @@ def _execution(execution: dict[str, Any]) -> list[str]:
         spares = execution.get("spare_environments", 0)
         lines.append(f"functions  {execution['environments']} warm environments, {spares} spare")
     return lines
+
+
+def _async_invocations(status: dict[str, Any]) -> list[str]:
+    """Per function, its asynchronous invocations by state."""
+    if not status:
+        return []
+    lines = [f"async      retries after {status['retry_delay_seconds']:g}s, then twice that"]
+    for function, states in sorted(status.get("functions", {}).items()):
+        counts = ", ".join(f"{count} {state.replace('_', '-')}" for state, count in states.items())
+        lines.append(f"  {function}: {counts}")
+    return lines
+
+
+main.add_command(events)

@@ -57,6 +57,12 @@ class Settings(BaseSettings):
         ge=0,
         description="sandboxes built ahead of cold starts (no function code runs in them)",
     )
+    lambda_async_retry_delay_seconds: float = Field(
+        60.0,
+        gt=0,
+        description="wait before retrying a failed asynchronous invocation (twice that before "
+        "the second retry); AWS waits about a minute",
+    )
     lambda_state_transition_seconds: float = Field(
         0.0, ge=0, description="least time a function stays Pending/InProgress (AWS: ~1 s)"
     )

@@ -160,13 +160,13 @@ class LambdaliteApp:
         if scope["method"] != "GET":
             return _plain(405, "Method Not Allowed")
         if path == INTERNAL_PREFIX + "health":
-            body = json.dumps(self.health(running), indent=2).encode() + b"\n"
+            body = json.dumps(await self.health(running), indent=2).encode() + b"\n"
             return HttpResponse(200, [("Content-Type", "application/json")], body)
         if path.startswith(CODE_PREFIX):
             return await _code_download(running.platform, path[len(CODE_PREFIX) :], scope)
         return _plain(404, "Not Found")
 
-    def health(self, running: Running) -> dict[str, Any]:
+    async def health(self, running: Running) -> dict[str, Any]:
         settings = self.settings
         dispatcher = running.gateway.dispatcher
         return {
@@ -189,6 +189,7 @@ class LambdaliteApp:
             },
             "host": host_features(),
             "execution": running.platform.executor.status(),
+            "async_invocations": await running.platform.providers["lambda"].async_status(),
         }
 
 

@@ -23,13 +23,16 @@ from lambdalite.aws.errors import (
     ServiceError,
 )
 from lambdalite.aws.http import HttpRequest, HttpResponse
-from lambdalite.aws.parser import parse_request
+from lambdalite.aws.parser import Params, parse_request
 from lambdalite.aws.serializer import serialize_error, serialize_response
 from lambdalite.aws.sigv4 import Signature, SignatureVerifier, read_signature
 from lambdalite.aws.specs import Resolved, ServiceCatalog, Unresolved
 from lambdalite.aws.validate import validate_input
 
 log = logging.getLogger(__name__)
+
+# The member a legacy query request may leave out by posting to the queue's own URL.
+_QUEUE_URL = "QueueUrl"
 
 # How far a signature's time may be from ours: the query services allow 15 minutes, the JSON
 # ones 5 (the "Signature expired: ... - 15 min." / "- 5 min." messages AWS answers).
@@ -90,6 +93,7 @@ class Gateway:
         ctx.principal = self._authenticate(ctx, signature, resolved)
         operation = resolved.operation
         params = parse_request(resolved.protocol, operation, ctx.request, resolved.uri_params)
+        _queue_url_from_path(resolved, ctx.request, params)
         skip = self.dispatcher.unvalidated(ctx.service, operation.name)
         validate_input(operation.input_shape, params, skip)
         output = await self.dispatcher.dispatch(ctx, params)
@@ -148,3 +152,17 @@ def _no_auth(resolved: Resolved) -> bool:
     """Operations AWS serves unsigned (STS AssumeRoleWithWebIdentity, ...)."""
     operation = resolved.operation
     return operation.auth_type == "none" or "smithy.api#noAuth" in (operation.auth or ())
+
+
+def _queue_url_from_path(resolved: Resolved, request: HttpRequest, params: Params) -> None:
+    """Legacy query clients post to a queue's own URL (``/<account>/<name>``) and leave
+    ``QueueUrl`` out: the path names the queue ("Making query API requests" in AWS's SQS API
+    reference). Fill it in before validation, which would otherwise find it missing."""
+    if resolved.protocol != "query" or not resolved.service.query_compatible:
+        return
+    shape = resolved.operation.input_shape
+    if shape is None or _QUEUE_URL not in shape.members or _QUEUE_URL in params:
+        return
+    if request.path not in ("", "/"):
+        host = request.headers.get("host")
+        params[_QUEUE_URL] = f"{request.scheme}://{host}{request.path}" if host else request.path

@@ -3,7 +3,8 @@
 A request names its service by the SigV4 credential scope (signing name), an ``X-Amz-Target``
 header (json protocol), an ``Action`` parameter (query protocol) or its method and path (rest
 protocols). Everything here is derived from the models; nothing is written per service except
-the few protocol facts the current models no longer carry (see ``_LEGACY_QUERY``).
+the legacy query wire names the current models no longer carry (see
+:mod:`lambdalite.aws.legacy_query`).
 """
 
 from __future__ import annotations
@@ -12,6 +13,7 @@ import re
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from functools import cached_property
+from typing import Any
 from urllib.parse import unquote
 
 from botocore.loaders import Loader
@@ -19,12 +21,9 @@ from botocore.model import OperationModel, ServiceModel, StructureShape
 
 from lambdalite.aws.errors import MissingAction, RouteNotFound, ServiceError, UnknownOperation
 from lambdalite.aws.http import HttpRequest
+from lambdalite.aws.legacy_query import LEGACY_QUERY, legacy_query_model
 
 FORM_CONTENT_TYPE = "application/x-www-form-urlencoded"
-
-# SQS moved from the query protocol to JSON in 2023; older SDKs and CLIs still speak query to it.
-# The JSON model no longer names the XML namespace those clients expect.
-_LEGACY_QUERY = {"sqs": "http://queue.amazonaws.com/doc/2012-11-05/"}
 
 
 @dataclass(frozen=True, slots=True)
@@ -51,20 +50,23 @@ class Unresolved(Exception):
 
 
 class ServiceSpec:
-    """One AWS service as lambdalite serves it: model, protocols and operation lookups."""
+    """One AWS service as lambdalite serves it: model, protocols and operation lookups.
 
-    def __init__(self, model: ServiceModel) -> None:
+    ``query_model`` is the view of ``model`` that a service which left the query protocol still
+    answers legacy query clients with: the same operations and members, under the query wire
+    names (see :mod:`lambdalite.aws.legacy_query`).
+    """
+
+    def __init__(self, model: ServiceModel, query_model: ServiceModel | None = None) -> None:
         self.model = model
         self.name: str = model.service_name
         self.protocol: str = model.metadata["protocol"]
         self.signing_name: str = model.signing_name
         self.target_prefix: str | None = model.metadata.get("targetPrefix")
-        self.xml_namespace: str | None = model.metadata.get("xmlNamespace") or _LEGACY_QUERY.get(
-            self.name
-        )
-        self.protocols = (
-            (self.protocol, "query") if self.name in _LEGACY_QUERY else (self.protocol,)
-        )
+        legacy = query_model is not None and self.protocol != "query"
+        self.query_model = query_model if legacy else None
+        self.protocols = (self.protocol, "query") if legacy else (self.protocol,)
+        self.xml_namespace: str | None = self.model_for("query").metadata.get("xmlNamespace")
         self.query_compatible = "awsQueryCompatible" in model.metadata
 
     @cached_property
@@ -82,10 +84,17 @@ class ServiceSpec:
                 shapes.setdefault(code, shape)
         return shapes
 
-    def operation(self, name: str) -> OperationModel | None:
+    def model_for(self, protocol: str) -> ServiceModel:
+        """The model whose wire names a request or response in ``protocol`` uses."""
+        if protocol == "query" and self.query_model is not None:
+            return self.query_model
+        return self.model
+
+    def operation(self, name: str, protocol: str | None = None) -> OperationModel | None:
+        """Operation ``name`` as spoken in ``protocol`` (the service's own by default)."""
         if name not in self._operation_names:
             return None
-        return self.model.operation_model(name)
+        return self.model_for(protocol or self.protocol).operation_model(name)
 
     @cached_property
     def _operation_names(self) -> frozenset[str]:
@@ -103,7 +112,7 @@ class ServiceCatalog:
         self._specs: dict[str, ServiceSpec] = {}
         for name in names:
             raw = loader.load_service_model(name, "service-2")
-            self._specs[name] = ServiceSpec(ServiceModel(raw, service_name=name))
+            self._specs[name] = _service_spec(name, raw)
         self._by_signing: dict[str, list[ServiceSpec]] = {}
         for spec in self._specs.values():
             self._by_signing.setdefault(spec.signing_name, []).append(spec)
@@ -152,7 +161,7 @@ class ServiceCatalog:
     def _resolve_action(self, action: str, candidates: list[ServiceSpec]) -> Resolved:
         speaking_query = [s for s in candidates if "query" in s.protocols]
         for spec in speaking_query:
-            operation = spec.operation(action)
+            operation = spec.operation(action, "query")
             if operation is not None:
                 return Resolved(spec, operation, "query")
         message = f"The action {action} is not valid for this web service."
@@ -172,6 +181,15 @@ class ServiceCatalog:
         raise Unresolved(
             RouteNotFound(f"No operation matches {request.method} {request.path}"), candidates
         )
+
+
+def _service_spec(name: str, raw: dict[str, Any]) -> ServiceSpec:
+    """Service ``name`` from its loaded model, with its legacy query view if it left query."""
+    model = ServiceModel(raw, service_name=name)
+    legacy = LEGACY_QUERY.get(name)
+    if legacy is None:
+        return ServiceSpec(model)
+    return ServiceSpec(model, ServiceModel(legacy_query_model(raw, legacy), service_name=name))
 
 
 def _query_action(request: HttpRequest) -> str | None:

@@ -91,3 +91,29 @@ sqs_deduplication = Table(
     Column("sequence_number", String(20), nullable=False),
     Column("expires_at", BigInteger, nullable=False),
 )
+
+# Asynchronous invocations (InvocationType=Event and the services that invoke that way), from
+# the 202 until they succeed or fail for good; failed ones stay for `lambdalite events`.
+lambda_async_events = Table(
+    "lambda_async_events",
+    metadata,
+    Column(
+        "id", BigInteger().with_variant(Integer(), "sqlite"), primary_key=True, autoincrement=True
+    ),
+    Column("account", String(12), nullable=False),
+    Column("region", String(32), nullable=False),
+    Column("function", String(140), nullable=False),
+    Column("qualifier", String(128), nullable=False),
+    Column("request_id", String(36), nullable=False),
+    Column("payload", Text, nullable=False),
+    Column("trace_id", String(128), nullable=False),
+    Column("enqueued_at", BigInteger, nullable=False),
+    Column("due_at", BigInteger, nullable=False),
+    Column("attempts", Integer, nullable=False),
+    Column("throttles", Integer, nullable=False),
+    Column("state", String(16), nullable=False),
+    Column("failure", Text, nullable=True),
+    Index("ix_lambda_async_events_due", "state", "due_at"),
+    Index("ix_lambda_async_events_function", "account", "region", "function", "state"),
+    sqlite_autoincrement=True,
+)

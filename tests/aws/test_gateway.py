@@ -41,9 +41,18 @@ class LogsProvider(Provider):
         )
 
 
+class SqsEcho(Provider):
+    """A test provider: SendMessage answers the QueueUrl it was given as the message id."""
+
+    service = "sqs"
+
+    def send_message(self, ctx: RequestContext, request: dict[str, Any]) -> dict[str, Any]:
+        return {"MessageId": request["QueueUrl"], "MD5OfMessageBody": "-"}
+
+
 def gateway(enforce: bool = True) -> Gateway:
     auth = Authentication(StaticCredentials([ROOT]), enforce, ROOT.principal, "eu-west-1")
-    return Gateway(CATALOG, Dispatcher([LogsProvider()]), auth)
+    return Gateway(CATALOG, Dispatcher([LogsProvider(), SqsEcho()]), auth)
 
 
 def handle(request: HttpRequest, enforce: bool = True) -> Any:
@@ -115,3 +124,28 @@ def test_no_auth_operations_need_no_signature() -> None:
     )
     response = handle(request)
     assert response.status == 501  # reached dispatch: no MissingAuthenticationToken
+
+
+FORM = {"content-type": "application/x-www-form-urlencoded", "host": "localhost:4566"}
+
+
+def test_a_legacy_query_post_to_a_queue_path_is_for_that_queue() -> None:
+    body = b"Action=SendMessage&Version=2012-11-05&MessageBody=hi"
+    request = HttpRequest("POST", "/000000000000/q1", "", dict(FORM), body)
+    response = handle(request, enforce=False)
+    assert response.status == 200
+    assert b"<MessageId>http://localhost:4566/000000000000/q1</MessageId>" in response.body
+
+
+def test_a_queue_url_given_wins_over_the_path() -> None:
+    body = b"Action=SendMessage&Version=2012-11-05&MessageBody=hi&QueueUrl=http%3A%2F%2Fh%2F1%2Fq2"
+    request = HttpRequest("POST", "/000000000000/q1", "", dict(FORM), body)
+    response = handle(request, enforce=False)
+    assert b"<MessageId>http://h/1/q2</MessageId>" in response.body
+
+
+def test_a_legacy_query_post_to_the_root_still_needs_a_queue_url() -> None:
+    body = b"Action=SendMessage&Version=2012-11-05&MessageBody=hi"
+    response = handle(HttpRequest("POST", "/", "", dict(FORM), body), enforce=False)
+    assert response.status == 400
+    assert b"queueUrl" in response.body

@@ -19,7 +19,14 @@ from typing import Any
 RECORDED = Path(__file__).resolve().parents[1] / "fixtures" / "aws-recorded"
 _PLACEHOLDER = re.compile(r"<([a-zA-Z0-9_-]+)(?::(\d+))?>")
 # Values LocalStack's transformers replaced by a bare word: any value was recorded there.
-_ANY = {"code-sha256", "sent-timestamp", "sender-id", "maximum-batching-window-in-seconds"}
+_ANY = {
+    "code-sha256",
+    "datetime",
+    "timestamp",
+    "sent-timestamp",
+    "sender-id",
+    "maximum-batching-window-in-seconds",
+}
 _DATE = re.compile(r"\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d+)?(Z|[+-]\d{2}:?\d{2})?")
 
 

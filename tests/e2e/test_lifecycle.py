@@ -46,7 +46,12 @@ def test_up_reports_endpoint_credentials_and_a_private_data_dir(tmp_path: Path) 
         "operations": 12,
     }
     assert health["services"]["lambda"]["enabled"] is True
-    assert health["services"]["sqs"]["enabled"] is False
+    assert health["services"]["sqs"] == {
+        "enabled": True,
+        "implemented_operations": 23,
+        "operations": 23,
+    }
+    assert health["services"]["sns"]["enabled"] is False
     assert set(health["host"]) >= {"namespaces", "cgroup", "seccomp", "root"}
 
 

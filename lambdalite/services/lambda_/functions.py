@@ -102,7 +102,11 @@ class FunctionOperations(LambdaBase):
         return response
 
     async def get_function_configuration(self, ctx: RequestContext, request: Params) -> Params:
-        return (await self.resolve(ctx, self.reference(ctx, request))).config
+        ref = self.reference(ctx, request)
+        config = (await self.resolve(ctx, ref)).config
+        if ref.qualifier == LATEST:  # named explicitly, AWS answers the qualified ARN (recorded 24)
+            return {**config, "FunctionArn": ref.arn}
+        return config
 
     async def list_functions(self, ctx: RequestContext, request: Params) -> Params:
         every_version = request.get("FunctionVersion") == "ALL"

@@ -1,6 +1,6 @@
-"""Invoke: run a function version synchronously (RequestResponse), once in the background
-(Event; its durable queue, retries and destinations are the async-invocation engine's) or not at
-all (DryRun), answering exactly as AWS's Invoke API does (reference/AWS-BEHAVIOUR.md §2)."""
+"""Invoke: run a function version synchronously (RequestResponse), queue it (Event: the
+async-invocation engine runs it, see async_invocations.py) or not at all (DryRun), answering
+exactly as AWS's Invoke API does (reference/AWS-BEHAVIOUR.md §2)."""
 
 from __future__ import annotations
 
@@ -60,13 +60,18 @@ class InvokeOperations(LayerOperations):
         _check_runtime(resolved.config.get("Runtime", ""))
         if kind == "DryRun":
             return {"StatusCode": 204}
-        target = await self.function_target(ctx, resolved, version)
-        invocation = _invocation(ref, payload, target, request if kind == "RequestResponse" else {})
         if kind == "Event":
-            self.spawn(self._run_once(target, invocation, resolved))
+            await self.enqueue_event(ctx, ref, payload)
             return {"StatusCode": 202}
+        target = await self.function_target(ctx, resolved, version)
+        invocation = _invocation(ref, payload, target, request)
         outcome = await self.run(target, invocation, resolved)
         return _answer(outcome, version, request.get("LogType") == "Tail")
+
+    async def enqueue_event(self, ctx: RequestContext, ref: FunctionRef, payload: bytes) -> None:
+        """Accept an Event invocation durably: the async-invocation engine's (it overrides
+        this; see async_invocations.py)."""
+        raise NotImplementedError
 
     async def prepare_first_start(self, scope: Scope, name: str) -> None:
         """Build a spare sandbox for $LATEST's first invocation (no function code runs)."""
@@ -97,20 +102,6 @@ class InvokeOperations(LayerOperations):
             target.account, target.region, target.log_group, outcome.log_stream, outcome.log.text()
         )
         return outcome
-
-    async def _run_once(
-        self, target: FunctionTarget, invocation: Invocation, resolved: Resolved
-    ) -> None:
-        """An Event invocation, run once (the async-invocation engine adds queue and retries)."""
-        try:
-            await self.run(target, invocation, resolved)
-        except ServiceError as error:
-            log.warning(
-                "event invocation %s of %s not run: %s",
-                invocation.request_id,
-                target.name,
-                error.message,
-            )
 
     # --- resolving what to run ------------------------------------------------------------------
 
@@ -238,7 +229,7 @@ def _invocation(
         payload=payload,
         deadline_ms=0,  # set by the environment when the invocation really starts
         invoked_function_arn=ref.arn,
-        trace_id=_trace_id(),
+        trace_id=new_trace_id(),
         client_context=_client_context(request.get("ClientContext")),
     )
 
@@ -257,7 +248,7 @@ def _client_context(encoded: str | None) -> str | None:
     return text
 
 
-def _trace_id() -> str:
+def new_trace_id() -> str:
     """An X-Ray trace header: ``Root=1-<epoch hex>-<24 hex>;Parent=<16 hex>;Sampled=0``."""
     root = f"1-{int(time.time()):08x}-{secrets.token_hex(12)}"
     return f"Root={root};Parent={secrets.token_hex(8)};Sampled=0"

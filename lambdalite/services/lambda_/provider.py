@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from lambdalite.aws.dispatch import Provider
 from lambdalite.services.lambda_.aliases import AliasOperations
+from lambdalite.services.lambda_.async_invocations import AsyncInvocationOperations
 from lambdalite.services.lambda_.concurrency import ConcurrencyOperations
 from lambdalite.services.lambda_.event_invoke_configs import EventInvokeConfigOperations
 from lambdalite.services.lambda_.event_source_mappings import EventSourceMappingOperations
@@ -17,6 +18,7 @@ from lambdalite.services.lambda_.versions import VersionOperations
 
 class LambdaProvider(
     ProvisioningOperations,
+    AsyncInvocationOperations,
     AliasOperations,
     LayerOperations,
     PolicyOperations,
@@ -39,7 +41,9 @@ class LambdaProvider(
         await self.resume_transitions()
         await self.resume_event_source_mappings()
         await self.resume_provisioning()
+        await self.start_async_invocations()
 
     async def stop(self) -> None:
         await self.sqs_pollers.stop()
+        await self.stop_async_invocations()
         await self.stop_background()

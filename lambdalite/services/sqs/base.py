@@ -13,6 +13,7 @@ from lambdalite.aws.context import RequestContext
 from lambdalite.services.platform import Platform
 from lambdalite.services.sqs.arrivals import Arrivals
 from lambdalite.services.sqs.errors import QueueDoesNotExist
+from lambdalite.services.sqs.messages import Message
 from lambdalite.services.sqs.queues import Queue, QueueName, parse_queue_url
 from lambdalite.store import Repository, Scope
 
@@ -28,6 +29,8 @@ class SqsBase:
         self.clock = clock
         self.queues = Repository(platform.store, QUEUE_KIND, clock=clock)
         self.arrivals = Arrivals()
+        # (queue, ReceiveRequestAttemptId) -> (expiry in epoch ms, the messages received)
+        self.attempts: dict[tuple[QueueName, str], tuple[int, list[Message]]] = {}
         self._background: set[asyncio.Task[None]] = set()
 
     def now_ms(self) -> int:

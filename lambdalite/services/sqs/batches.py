@@ -12,6 +12,7 @@ from lambdalite.services.sqs.errors import (
     BatchEntryIdsNotDistinct,
     EmptyBatchRequest,
     InvalidBatchEntryId,
+    MissingParameter,
     TooManyEntriesInBatchRequest,
 )
 
@@ -19,6 +20,14 @@ MAX_ENTRIES = 10
 _ENTRY_ID = re.compile(r"[A-Za-z0-9_-]{1,80}")
 
 Entry = dict[str, Any]
+
+
+def required_entries(request: dict[str, Any]) -> list[Entry]:
+    """Entries, which this provider checks itself (see SqsProvider.unvalidated)."""
+    if "Entries" not in request:
+        raise MissingParameter("The request must contain the parameter Entries.")
+    entries: list[Entry] = request["Entries"]
+    return entries
 
 
 def check_entries(entries: Sequence[Entry], entry_shape: str) -> None:
@@ -31,7 +40,12 @@ def check_entries(entries: Sequence[Entry], entry_shape: str) -> None:
             f"{len(entries)}."
         )
     seen: set[str] = set()
-    for entry in entries:
+    for position, entry in enumerate(entries, 1):
+        entry["_position"] = position  # AWS names a bad entry by its 1-based position
+        if "Id" not in entry:
+            raise MissingParameter(
+                f"The request must contain the parameter {entry_shape}.{position}.Id."
+            )
         entry_id = entry["Id"]
         if not _ENTRY_ID.fullmatch(entry_id):
             raise InvalidBatchEntryId(

@@ -22,6 +22,7 @@ from lambdalite.services.sqs.errors import (
 )
 from lambdalite.services.sqs.messages import Message, NewMessage, Sent
 from lambdalite.services.sqs.queues import MAX_MESSAGE_BYTES, Queue, QueueName
+from lambdalite.services.sqs.redrive import allows
 from lambdalite.services.sqs.sending import loaded, message_size, new_message
 
 _MAX_VISIBILITY = 43_200
@@ -53,11 +54,13 @@ class MessageOperations(SqsBase):
 
     async def send_message_batch(self, ctx: RequestContext, request: Params) -> Params:
         queue = await self.queue(ctx, request)
-        entries = request["Entries"]
+        entries = batches.required_entries(request)
         batches.check_entries(entries, "SendMessageBatchRequestEntry")
         _check_batch_size(entries)
         now, sender = self.now_ms(), _sender(ctx)
         checked = batches.each(entries, lambda entry: _checked(queue, entry, sender, now))
+        if queue.fifo:  # one bad entry fails a FIFO batch as a whole: the order must hold
+            _raise_first_failure(checked)
         valid = [
             result["_message"] for _, result in checked if not isinstance(result, ServiceError)
         ]
@@ -99,11 +102,41 @@ class MessageOperations(SqsBase):
         wait = _limited(
             request, "WaitTimeSeconds", 0, _MAX_WAIT, queue.number("ReceiveMessageWaitTimeSeconds")
         )
-        received = await self.receive(queue.where, count, visibility, wait)
+        attempt = request.get("ReceiveRequestAttemptId") if queue.fifo else None
+        received = await self._repeated(queue.where, attempt) if attempt else None
+        if received is None:
+            received = await self.receive(queue.where, count, visibility, wait)
+            if attempt:
+                self._remember_attempt(queue.where, attempt, received)
         system = _system_names(request)
         wanted = request.get("MessageAttributeNames") or []
         rendered = [_received(queue.where, m, system, wanted) for m in received]
         return {"Messages": rendered} if rendered else {}
+
+    async def _repeated(self, queue: QueueName, attempt: str) -> list[Message] | None:
+        """The messages a FIFO receive with this ReceiveRequestAttemptId got within the last
+        five minutes, if all are still in flight from it: a retried receive gets the same
+        messages and receipt handles (the ReceiveMessage docs). Kept in memory: after a
+        restart a retry waits for the visibility timeout, as after a lost attempt id."""
+        now = self.now_ms()
+        self.attempts = {k: v for k, v in self.attempts.items() if v[0] > now}
+        remembered = self.attempts.get((queue, attempt))
+        if remembered is None:
+            return None
+        taken = remembered[1]
+
+        def still_in_flight(conn: Connection) -> bool:
+            states = [messages.current(conn, queue, m.row_id) for m in taken]
+            return all(
+                s is not None and s[0] == m.receive_count and s[1] > now
+                for s, m in zip(states, taken, strict=True)
+            )
+
+        return taken if await self.platform.store.read(still_in_flight) else None
+
+    def _remember_attempt(self, queue: QueueName, attempt: str, taken: list[Message]) -> None:
+        expires = self.now_ms() + messages.FIFO_DEDUPLICATION_MS
+        self.attempts[(queue, attempt)] = (expires, taken)
 
     async def receive(
         self, queue: QueueName, count: int, visibility_s: int, wait_s: float
@@ -123,6 +156,8 @@ class MessageOperations(SqsBase):
             left = deadline - self.clock()
             if taken or left <= 0:
                 return taken
+            if moved:
+                continue  # what was taken went to a dead-letter queue: look again at once
             if next_visible is not None:
                 left = min(left, max(next_visible - now, 1) / 1000)
             await self.arrivals.wait(ticket, left)
@@ -153,7 +188,8 @@ class MessageOperations(SqsBase):
     def _dead_letter_in(self, conn: Connection, queue: Queue) -> tuple[QueueName, int] | None:
         """The queue's dead-letter queue and maxReceiveCount, when both are there."""
         redrive = queue.redrive
-        if redrive is None or self.queue_in(conn, redrive[0]) is None:
+        dead_letter = None if redrive is None else self.queue_in(conn, redrive[0])
+        if redrive is None or dead_letter is None or not allows(dead_letter, queue.where):
             return None
         return redrive
 
@@ -165,11 +201,13 @@ class MessageOperations(SqsBase):
         await self.platform.store.write(
             lambda conn: self._delete_message_in(conn, queue, request["ReceiptHandle"], now)
         )
+        if queue.fifo:  # its group may be unblocked now
+            self.arrivals.notify(queue.where)
         return {}
 
     async def delete_message_batch(self, ctx: RequestContext, request: Params) -> Params:
         queue = await self.queue(ctx, request)
-        entries = request["Entries"]
+        entries = batches.required_entries(request)
         batches.check_entries(entries, "DeleteMessageBatchRequestEntry")
         now = self.now_ms()
 
@@ -180,7 +218,10 @@ class MessageOperations(SqsBase):
 
             return batches.each(entries, one)
 
-        return _without_empty(batches.outcome(await self.platform.store.write(job)))
+        results = await self.platform.store.write(job)
+        if queue.fifo:  # their groups may be unblocked now
+            self.arrivals.notify(queue.where)
+        return _without_empty(batches.outcome(results))
 
     def _delete_message_in(self, conn: Connection, queue: Queue, handle: str, now: int) -> None:
         row_id, count = _parsed_handle(queue, handle)
@@ -203,7 +244,7 @@ class MessageOperations(SqsBase):
 
     async def change_message_visibility_batch(self, ctx: RequestContext, request: Params) -> Params:
         queue = await self.queue(ctx, request)
-        entries = request["Entries"]
+        entries = batches.required_entries(request)
         batches.check_entries(entries, "ChangeMessageVisibilityBatchRequestEntry")
         now = self.now_ms()
 
@@ -277,9 +318,15 @@ def _check_batch_size(entries: Sequence[batches.Entry]) -> None:
 
 
 def _checked(queue: Queue, entry: batches.Entry, sender: str, now: int) -> batches.Entry:
-    if "MessageBody" not in entry:
-        raise MissingParameter("The request must contain the parameter MessageBody.")
-    return {"_message": new_message(queue, entry, sender, now)}
+    if not entry.get("MessageBody"):
+        raise MissingParameter(
+            "The request must contain the parameter "
+            f"SendMessageBatchRequestEntry.{entry['_position']}.MessageBody."
+        )
+    try:
+        return {"_message": new_message(queue, entry, sender, now)}
+    except MissingParameter as error:  # a batch words a missing group id as an invalid value
+        raise InvalidParameterValue(error.message) from None
 
 
 def _raise_first_failure(checked: batches.Results) -> None:

@@ -22,6 +22,20 @@ SWEEP_SECONDS = 60.0  # how often messages past their retention period are dropp
 
 class SqsProvider(MessageOperations, QueueOperations, MoveTaskOperations, Provider):
     service = "sqs"
+    # Members AWS checks with SQS's own errors ("Unknown Attribute X.", "Must specify a queue
+    # name.", per-entry failures), or does not check at all (unknown names in a receive are
+    # ignored), rather than with the model's ValidationException.
+    unvalidated = {
+        "CreateQueue": frozenset({"QueueName", "Attributes"}),
+        "GetQueueUrl": frozenset({"QueueName"}),
+        "GetQueueAttributes": frozenset({"AttributeNames"}),
+        "SetQueueAttributes": frozenset({"Attributes"}),
+        "ReceiveMessage": frozenset({"AttributeNames", "MessageSystemAttributeNames"}),
+        "SendMessage": frozenset({"MessageSystemAttributes"}),
+        "SendMessageBatch": frozenset({"Entries"}),
+        "DeleteMessageBatch": frozenset({"Entries"}),
+        "ChangeMessageVisibilityBatch": frozenset({"Entries"}),
+    }
 
     async def start(self) -> None:
         await self.resume_move_tasks()

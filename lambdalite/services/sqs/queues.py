@@ -169,7 +169,9 @@ def with_defaults(name: QueueName, given: Mapping[str, str]) -> dict[str, str]:
 def check_name(name: QueueName, given: Mapping[str, str]) -> None:
     """A queue name as AWS accepts it; a FIFO queue is named .fifo and says FifoQueue=true."""
     fifo_flag = given.get("FifoQueue")
-    if fifo_flag == "true" and not name.fifo:
+    if not name.name:
+        raise InvalidParameterValue("Queue name cannot be empty.")
+    if (fifo_flag == "true" and not name.fifo) or (fifo_flag == "false" and name.fifo):
         raise InvalidAttributeName("Unknown Attribute FifoQueue.")
     if not valid_name(name.name) or (name.fifo and fifo_flag != "true"):
         raise InvalidParameterValue(

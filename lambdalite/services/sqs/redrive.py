@@ -44,6 +44,13 @@ def _check_redrive_policy(name: QueueName, raw: str, dead_letter: Queue | None) 
         raise _redrive_invalid(raw, "Dead letter target does not exist.")
     if dead_letter.fifo != name.fifo:
         raise _redrive_invalid(raw, "Dead-letter queue must be same type of queue as the source..")
+    if not allows(dead_letter, name):
+        # AWS's exact wording for this refusal is not recorded anywhere we could find.
+        raise _redrive_invalid(
+            raw,
+            f"Queue {dead_letter.where.arn} does not allow this queue to use it as a "
+            "dead-letter queue.",
+        )
 
 
 def _policy_problems(policy: dict[str, Any]) -> list[str]:

@@ -19,11 +19,12 @@ from lambdalite.services.sqs.messages import NewMessage
 from lambdalite.services.sqs.queues import Queue
 
 MAX_ATTRIBUTES = 10
+_MAX_NAME_BYTES = 256
 _MAX_DELAY = 900
 # XML 1.0's characters: what SQS accepts in a body and in attribute strings.
 _INVALID_CHARACTER = re.compile("[^\t\n\r\x20-\ud7ff\ue000-\ufffd\U00010000-\U0010ffff]")
 _TYPE = re.compile(r"(String|Number|Binary)(\..+)?")
-_ATTRIBUTE_NAME = re.compile(r"[A-Za-z0-9_.-]{1,256}")
+_ATTRIBUTE_NAME = re.compile(r"[A-Za-z0-9_.-]+")
 _SYSTEM_ATTRIBUTES = ("AWSTraceHeader",)
 _NUMBER = re.compile(r"[+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?")
 
@@ -69,9 +70,20 @@ def _check_user_attributes(attributes: Mapping[str, Mapping[str, Any]]) -> None:
 
 
 def _check_attribute_name(name: str) -> None:
+    if not name:
+        raise InvalidParameterValue(
+            "The request must contain non-empty message (user) attribute names."
+        )
+    if name.lower().startswith(("aws.", "amazon.")):
+        raise InvalidParameterValue(
+            "You can't use message attribute names beginning with 'AWS.' or 'Amazon'. These "
+            "strings are reserved for internal use."
+        )
+    if len(name.encode()) >= _MAX_NAME_BYTES:
+        raise InvalidParameterValue("Message (user) attribute name must be shorter than 256 bytes.")
     invalid = (
         not _ATTRIBUTE_NAME.fullmatch(name)
-        or name.startswith((".", "AWS.", "Amazon."))
+        or name.startswith(".")
         or name.endswith(".")
         or ".." in name
     )
@@ -85,6 +97,10 @@ def _check_attribute_name(name: str) -> None:
 
 
 def _check_attribute_value(name: str, value: Mapping[str, Any], kind: str) -> None:
+    if value.get("StringListValues") or value.get("BinaryListValues"):
+        raise InvalidParameterValue(
+            "Message attribute list values in SendMessage operation are not supported."
+        )
     data_type = value.get("DataType", "")
     if not _TYPE.fullmatch(data_type):
         raise InvalidParameterValue(
@@ -138,7 +154,7 @@ def _delay(queue: Queue, entry: Mapping[str, Any]) -> int:
     delay = entry.get("DelaySeconds")
     if delay is None:
         return queue.number("DelaySeconds")
-    if queue.fifo:
+    if queue.fifo and delay != 0:
         raise InvalidParameterValue(
             f"Value {delay} for parameter DelaySeconds is invalid. Reason: The request include "
             "parameter that is not valid for this queue type."
