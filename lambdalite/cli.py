@@ -169,8 +169,13 @@ def _execution(execution: dict[str, Any]) -> list[str]:
         lines.append(f"runtime    {runtime} -> {choice.get('interpreter') or 'none'}{note}")
     protections = execution.get("protections")
     if isinstance(protections, dict):
-        missing = [f"{name}: {state}" for name, state in protections.items() if state is not True]
-        applied = [name for name, state in protections.items() if state is True]
+        # A cgroup limit is the intended mechanism; any other text is a fallback or a gap.
+        missing = [f"{name}: {s}" for name, s in protections.items() if s not in (True, "cgroup")]
+        applied = [
+            name if state is True else f"{name} ({state})"
+            for name, state in protections.items()
+            if state in (True, "cgroup")
+        ]
         lines.append(f"sandbox    {', '.join(applied) or 'nothing'}")
         lines.extend(f"WARNING    sandbox without {item}" for item in missing)
     elif protections:

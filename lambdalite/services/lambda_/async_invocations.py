@@ -326,7 +326,8 @@ class AsyncInvocationOperations(InvokeOperations):
     # --- what lambdalite status shows ----------------------------------------------------------
 
     async def async_status(self) -> dict[str, Any]:
-        """Per function: queued, in-flight, retrying and failed events; the retry delay."""
+        """Per function: queued, in-flight, retrying and dead-lettered (failed for good)
+        events; the retry delay."""
         rows = await self.platform.store.read(async_events.counts)
         functions: dict[str, dict[str, int]] = {}
         for account, region, function, state, count in rows:
@@ -353,6 +354,6 @@ _SHOWN_AS = {
     async_events.QUEUED: "queued",
     async_events.RUNNING: "in_flight",
     async_events.RETRYING: "retrying",
-    async_events.FAILED: "failed",
+    async_events.FAILED: "dead_lettered",  # failed for good: what `lambdalite events` lists
 }
 _SHOWN = tuple(_SHOWN_AS.values())

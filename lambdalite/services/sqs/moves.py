@@ -15,6 +15,7 @@ import binascii
 import json
 import logging
 import uuid
+from functools import cached_property
 from typing import Any
 
 from sqlalchemy import Connection
@@ -44,7 +45,7 @@ _MAX_LISTED = 10
 class MoveTaskOperations(SqsBase):
     """StartMessageMoveTask, ListMessageMoveTasks, CancelMessageMoveTask."""
 
-    @property
+    @cached_property
     def tasks(self) -> Repository:
         return Repository(self.platform.store, TASK_KIND, clock=self.clock)
 

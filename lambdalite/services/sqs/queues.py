@@ -22,9 +22,9 @@ _NAME = re.compile(r"[A-Za-z0-9_-]{1,80}")
 _FIFO_NAME = re.compile(r"[A-Za-z0-9_-]{1,75}\.fifo")
 
 KIB = 1024
-# AWS raised the largest message to 1 MiB in August 2025 (and made it every new queue's
-# default): "Amazon SQS increases maximum message payload size to 1 MiB", AWS What's New,
-# 2025-08-04.
+# AWS raised the largest message to 1 MiB in 2025 and made it every new queue's default: the
+# botocore SQS model documents MaximumMessageSize as 1,024 to 1,048,576 bytes, default the latter
+# (recordings from before the change show 262144).
 MAX_MESSAGE_BYTES = 1024 * KIB
 
 # Settable attributes: (default as AWS answers it, smallest, largest) for the numeric ones.
