@@ -208,7 +208,7 @@ def test_failed_events_are_listed_and_redriven(server: LambdaliteServer, request
     assert fn.drain(fn.destination, 1)[0]["requestContext"]["condition"] == "RetriesExhausted"
     listed = events(server, "list", "--json", "--function", fn.name)
     assert [json.loads(line)["condition"] for line in listed] == ["RetriesExhausted"]
-    assert counts(server, fn.name)["failed"] == 1
+    assert counts(server, fn.name)["dead_lettered"] == 1
     event_id = str(json.loads(listed[0])["id"])
     fn.fail_while_tagged(False)
     assert events(server, "redrive", event_id) == ["1 event queued again"]

@@ -17,6 +17,7 @@ from dataclasses import dataclass
 from sqlalchemy import Connection, select
 
 from lambdalite.store import Store
+from lambdalite.store.bulk import insert_rows
 from lambdalite.store.schema import log_events
 
 log = logging.getLogger(__name__)
@@ -31,22 +32,15 @@ _LINES = re.compile(rb"[^\n]*\n|[^\n]+$")
 
 # (account, region, log_group, log_stream, timestamp, ingestion_time, message)
 Row = tuple[str, str, str, str, int, int, str]
-_COLUMNS = "account, region, log_group, log_stream, timestamp, ingestion_time, message"
-_ROWS_PER_STATEMENT = 1000  # 7,000 parameters: within SQLite's and PostgreSQL's limits
-_MARKERS = {"qmark": "?", "format": "%s", "pyformat": "%s"}
-
-
-def _insert_rows(conn: Connection, rows: list[Row]) -> None:
-    """Multi-row INSERTs straight to the driver. An executemany() hands the GIL back and forth
-    with the event loop once per row (the driver releases it around each step), which cost the
-    loop more than the whole write; a prepared Core insert of N rows compiles anew per N."""
-    marker = _MARKERS[conn.dialect.paramstyle]
-    one = "(" + ", ".join([marker] * 7) + ")"
-    for start in range(0, len(rows), _ROWS_PER_STATEMENT):
-        chunk = rows[start : start + _ROWS_PER_STATEMENT]
-        values = ", ".join([one] * len(chunk))
-        flat = tuple(value for row in chunk for value in row)
-        conn.exec_driver_sql(f"INSERT INTO log_events ({_COLUMNS}) VALUES {values}", flat)
+_COLUMNS = (
+    "account",
+    "region",
+    "log_group",
+    "log_stream",
+    "timestamp",
+    "ingestion_time",
+    "message",
+)
 
 
 @dataclass(frozen=True)
@@ -93,7 +87,7 @@ class LogEvents:
 
     async def _insert(self, rows: list[Row]) -> None:
         try:
-            await self._store.write(lambda conn: _insert_rows(conn, rows))
+            await self._store.write(lambda conn: insert_rows(conn, "log_events", _COLUMNS, rows))
         except Exception:
             log.exception("could not store %d log events", len(rows))
 

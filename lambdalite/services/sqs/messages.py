@@ -23,18 +23,31 @@ from typing import Any
 from sqlalchemy import Connection, text
 
 from lambdalite.services.sqs.queues import QueueName
+from lambdalite.store.bulk import insert_rows
 
 FIFO_DEDUPLICATION_MS = 5 * 60 * 1000  # AWS's deduplication interval
 _SEQUENCE_BASE = 10**19  # FIFO sequence numbers: 20 digits, growing, as AWS's look
 
 _WHERE_QUEUE = "account = :account AND region = :region AND queue = :queue"
 _COLUMNS = "id, message_id, body, attributes, sent_at, receive_count, first_received_at, group_id"
-_INSERT = text(
-    "INSERT INTO sqs_messages (account, region, queue, message_id, body, attributes, sent_at,"
-    " visible_at, receive_count, first_received_at, group_id) VALUES (:account, :region, :queue,"
-    " :message_id, :body, :attributes, :sent_at, :visible_at, :receive_count, NULL, :group_id)"
-    " RETURNING id"
+_ROW_COLUMNS = (
+    "account",
+    "region",
+    "queue",
+    "message_id",
+    "body",
+    "attributes",
+    "sent_at",
+    "visible_at",
+    "receive_count",
+    "first_received_at",
+    "group_id",
 )
+_INSERT = text(
+    f"INSERT INTO sqs_messages ({', '.join(_ROW_COLUMNS)}) VALUES"
+    f" ({', '.join(':' + c for c in _ROW_COLUMNS)}) RETURNING id"
+)
+
 _STANDARD_CANDIDATES = (
     f"SELECT {_COLUMNS} FROM sqs_messages WHERE {_WHERE_QUEUE} AND visible_at <= :now"
     " ORDER BY visible_at, id LIMIT :limit"
@@ -159,7 +172,11 @@ def insert(
     conn: Connection, queue: QueueName, messages: Sequence[NewMessage], now: int
 ) -> list[Sent]:
     """Store ``messages``; a FIFO duplicate within five minutes is answered, not stored."""
-    return [_insert_one(conn, queue, message, now) for message in messages]
+    if queue.fifo:  # sequence numbers and deduplication: one message at a time
+        return [_insert_one(conn, queue, message, now) for message in messages]
+    # No row ids needed back: one multi-row statement (ten through SQLAlchemy cost 4x more).
+    insert_rows(conn, "sqs_messages", _ROW_COLUMNS, [_row(queue, m, now) for m in messages])
+    return [Sent(message.message_id, None) for message in messages]
 
 
 def _insert_one(conn: Connection, queue: QueueName, message: NewMessage, now: int) -> Sent:
@@ -183,17 +200,25 @@ def _insert_one(conn: Connection, queue: QueueName, message: NewMessage, now: in
 
 
 def _insert_row(conn: Connection, queue: QueueName, message: NewMessage, now: int) -> int:
-    row = {
-        **_where(queue),
-        "message_id": message.message_id,
-        "body": message.body,
-        "attributes": json.dumps(message.attributes, separators=(",", ":")),
-        "sent_at": message.attributes.get("SentTimestamp", now),
-        "visible_at": now + message.delay_ms,
-        "receive_count": 0,
-        "group_id": message.group_id,
-    }
+    row = dict(zip(_ROW_COLUMNS, _row(queue, message, now), strict=True))
     return int(conn.execute(_INSERT, row).scalar_one())
+
+
+def _row(queue: QueueName, message: NewMessage, now: int) -> tuple[Any, ...]:
+    """The values of ``_ROW_COLUMNS`` for ``message``."""
+    return (
+        queue.account,
+        queue.region,
+        queue.name,
+        message.message_id,
+        message.body,
+        json.dumps(message.attributes, separators=(",", ":")),
+        message.attributes.get("SentTimestamp", now),
+        now + message.delay_ms,
+        0,
+        None,
+        message.group_id,
+    )
 
 
 # --- receiving --------------------------------------------------------------------------------

@@ -1,0 +1,32 @@
+"""Many rows in few statements, straight to the driver.
+
+An ``executemany()`` hands the GIL back and forth with the event loop once per row (the driver
+releases it around each step), and a prepared Core insert of N rows compiles anew for every N:
+for rows the writer thread stores in bulk (log events, a batch of messages), one multi-row
+INSERT per chunk costs the least."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+from sqlalchemy import Connection
+
+# Placeholders per DB-API paramstyle (sqlite3: qmark, psycopg: pyformat/format).
+_MARKERS = {"qmark": "?", "format": "%s", "pyformat": "%s"}
+# SQLite allows 32,766 bound parameters since 3.32 and PostgreSQL 65,535; stay well below.
+MAX_PARAMETERS = 7_000
+
+
+def insert_rows(
+    conn: Connection, table: str, columns: Sequence[str], rows: Sequence[Sequence[Any]]
+) -> None:
+    """INSERT ``rows`` (value tuples in ``columns`` order) into ``table``."""
+    marker = _MARKERS[conn.dialect.paramstyle]
+    one = "(" + ", ".join([marker] * len(columns)) + ")"
+    head = f"INSERT INTO {table} ({', '.join(columns)}) VALUES "
+    per_statement = max(1, MAX_PARAMETERS // len(columns))
+    for start in range(0, len(rows), per_statement):
+        chunk = rows[start : start + per_statement]
+        flat = tuple(value for row in chunk for value in row)
+        conn.exec_driver_sql(head + ", ".join([one] * len(chunk)), flat)
