@@ -6,7 +6,9 @@ instead, which changes nothing else the recordings show."""
 
 from __future__ import annotations
 
+import base64
 import json
+import re
 import time
 from collections.abc import Iterator
 from pathlib import Path
@@ -138,8 +140,19 @@ def test_29_the_dead_letter_queue_gets_the_event(fast: LambdaliteServer) -> None
     message = next_message(sqs, url, MessageAttributeNames=["All"])
     answer = {"Messages": [_received(message)], "ResponseMetadata": {"HTTPStatusCode": 200}}
     check.match(recorded(case, "receive_result"), answer)
+    cleared = lam.update_function_configuration(FunctionName=name, DeadLetterConfig={})
+    check.match(recorded(case, "delete_dlq"), cleared)
+    lam.get_waiter("function_updated_v2").wait(FunctionName=name)
     result = invoke(lam, name, {"raise_error": 1}, LogType="Tail")
     check.match(recorded(case, "invoke_result"), result)
+    check.match(recorded(case, "log_result"), {"result": _log_lines(result["LogResult"])})
+
+
+def _log_lines(tail: str) -> list[str]:
+    """The log lines as the recording kept them: no REPORT line, the logging time as "date"."""
+    lines = base64.b64decode(tail).decode().splitlines()
+    kept = [line for line in lines if line and not line.startswith("REPORT")]
+    return [re.sub(r"^(\[INFO\]\t)[^\t]+", r"\1date", line) for line in kept]
 
 
 def test_30_event_age_exceeded_before_and_after_a_retry(tmp_path: Path) -> None:

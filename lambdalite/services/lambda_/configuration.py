@@ -132,8 +132,23 @@ def updated_configuration(config: Config, request: dict[str, Any], region: str) 
     """$LATEST after UpdateFunctionConfiguration: only the given members change."""
     check_request(request)
     updated = {**config, **_echoed(request)}
+    _apply_dead_letter(updated, config, request)
     _apply_optional(updated, request)
     return _in_progress(_stamped(updated, region))
+
+
+def _apply_dead_letter(updated: Config, config: Config, request: dict[str, Any]) -> None:
+    """An empty DeadLetterConfig changes nothing (AWS answers the queue still set: recorded
+    29's delete_dlq); a TargetArn of "" removes it."""
+    given = request.get("DeadLetterConfig")
+    if given is None:
+        return
+    if "TargetArn" not in given:
+        updated.pop("DeadLetterConfig", None)
+        if "DeadLetterConfig" in config:
+            updated["DeadLetterConfig"] = config["DeadLetterConfig"]
+    elif not given["TargetArn"]:
+        updated.pop("DeadLetterConfig", None)
 
 
 def with_new_code(config: Config, package: Package, request: dict[str, Any], region: str) -> Config:
