@@ -20,7 +20,6 @@ import contextlib
 import json
 import logging
 import time
-import uuid
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
@@ -92,7 +91,7 @@ class AsyncInvocationOperations(InvokeOperations):
             "function": ref.name,
             # As given ("" for none): the function sees the ARN it was invoked by.
             "qualifier": ref.qualifier or "",
-            "request_id": ctx.request_id if ctx.request.method != "INTERNAL" else str(uuid.uuid4()),
+            "request_id": ctx.request_id,
             "payload": payload.decode(),
             "trace_id": new_trace_id(),
         }
