@@ -100,6 +100,9 @@ def _uvicorn_config(settings: Settings) -> uvicorn.Config:
         log_level=settings.log_level,
         access_log=False,
         server_header=False,
+        # No X-Forwarded-* rewriting: nothing here reads the client address, and the middleware
+        # is a layer of awaits on every request.
+        proxy_headers=False,
     )
 
 
