@@ -32,6 +32,7 @@ from lambdalite.runtime.spec import Invocation
 from lambdalite.services.lambda_ import async_events, destinations
 from lambdalite.services.lambda_.arns import LATEST, FunctionRef
 from lambdalite.services.lambda_.async_events import AsyncEvent
+from lambdalite.services.lambda_.destinations import Delivery
 from lambdalite.services.lambda_.errors import ResourceNotFound, TooManyRequests
 from lambdalite.services.lambda_.invoke import InvokeOperations, new_trace_id
 from lambdalite.services.lambda_.models import Kind, scoped_key
@@ -47,6 +48,11 @@ POLL_SECONDS = 1.0  # what another process queued (or redrove) is seen this late
 THROTTLE_BACKOFF_MS = (1_000, 300_000)  # from 1 s, doubling, up to 5 minutes
 FAILED_KEPT_MS = 14 * 24 * 3600 * 1000  # failed events are listed for two weeks
 SWEEP_SECONDS = 3600.0
+# What an EventBridge destination's event says it is (the Lambda developer guide, whose page
+# shows an en dash in the failure one; the rules deployed against AWS in public Terraform and
+# CloudFormation code match a hyphen in both).
+SUCCESS_DETAIL = "Lambda Function Invocation Result - Success"
+FAILURE_DETAIL = "Lambda Function Invocation Result - Failure"
 
 
 @dataclass(frozen=True, slots=True)
@@ -227,7 +233,7 @@ class AsyncInvocationOperations(InvokeOperations):
     ) -> None:
         if policy.on_success:
             record = self._record(event, "Success", event.attempts + 1, response)
-            await destinations.deliver(self.platform, policy.on_success, record, {}, event.trace_id)
+            await self._deliver_record(event, policy.on_success, record, SUCCESS_DETAIL)
         await self.platform.store.write(lambda conn: async_events.delete(conn, event))
 
     async def _function_failed(
@@ -295,18 +301,27 @@ class AsyncInvocationOperations(InvokeOperations):
         count = event.attempts if attempts is None else attempts
         if policy.on_failure:
             record = self._record(event, condition, count, response)
-            await destinations.deliver(self.platform, policy.on_failure, record, {}, event.trace_id)
+            await self._deliver_record(event, policy.on_failure, record, FAILURE_DETAIL)
         dead_letter = (config.get("DeadLetterConfig") or {}).get("TargetArn")
         if dead_letter:
             attributes = destinations.dead_letter_attributes(event.request_id, response)
-            await destinations.deliver(
-                self.platform, dead_letter, event.payload, attributes, event.trace_id
-            )
+            delivery = Delivery(dead_letter, event.payload, event.trace_id, attributes)
+            await destinations.deliver(self.platform, delivery)
         failure = {"condition": condition, "response": response}
         now = self._now()
         await self.platform.store.write(
             lambda conn: async_events.fail(conn, event, now, count, failure)
         )
+
+    async def _deliver_record(
+        self, event: AsyncEvent, arn: str, record: str, detail_type: str
+    ) -> None:
+        function = _invoked_ref(event)
+        function_arn = function.with_qualifier(function.qualifier or LATEST).arn
+        delivery = Delivery(
+            arn, record, event.trace_id, detail_type=detail_type, function_arn=function_arn
+        )
+        await destinations.deliver(self.platform, delivery)
 
     def _record(
         self, event: AsyncEvent, condition: str, attempts: int, response: dict[str, Any] | None

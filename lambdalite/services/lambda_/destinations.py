@@ -1,8 +1,8 @@
 """Where asynchronous invocations report: OnSuccess/OnFailure destinations and dead-letter
 queues, reached through the target service's own API (SendMessage, Invoke, ...).
 
-One sender per target service. SNS topics and EventBridge buses plug in here when those
-services exist; until then a record bound for one is logged as lost, loudly (AWS, too, drops a
+One sender per target service, each calling that service's provider (``platform.providers``).
+A record for a service lambdalite does not serve is logged as lost, loudly (AWS, too, drops a
 record it cannot deliver and counts a DestinationDeliveryFailures / DeadLetterErrors metric).
 """
 
@@ -11,10 +11,11 @@ from __future__ import annotations
 import json
 import logging
 from collections.abc import Awaitable, Callable
+from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
 
-from lambdalite.aws.context import internal_context
+from lambdalite.aws.context import RequestContext, internal_context
 from lambdalite.aws.errors import ServiceError
 from lambdalite.services.platform import Platform
 
@@ -22,7 +23,7 @@ log = logging.getLogger(__name__)
 
 ERROR_MESSAGE_BYTES = 1024  # a dead-letter message's ErrorMessage: the first kilobyte
 Attributes = dict[str, dict[str, str]]
-Sender = Callable[[Platform, str, str, Attributes, str], Awaitable[None]]
+Sender = Callable[[Any, "Delivery"], Awaitable[None]]
 
 
 def invocation_record(
@@ -71,48 +72,95 @@ def dead_letter_attributes(request_id: str, response: dict[str, Any] | None) -> 
     }
 
 
-async def deliver(
-    platform: Platform, arn: str, body: str, attributes: Attributes, trace_id: str
-) -> None:
-    """Send ``body`` to the queue, function, topic or bus ``arn``; failures are logged."""
-    service = arn.split(":")[2] if arn.count(":") >= 5 else ""
+@dataclass(frozen=True, slots=True)
+class Delivery:
+    """A record (or a dead-lettered event) on its way to the queue, function, topic or bus
+    ``arn``. An EventBridge bus gets it as an event's detail: ``detail_type`` and
+    ``function_arn`` say what the event is about."""
+
+    arn: str
+    body: str
+    trace_id: str
+    attributes: Attributes = field(default_factory=dict)
+    detail_type: str = ""
+    function_arn: str = ""
+
+    @property
+    def service(self) -> str:
+        return self.arn.split(":")[2] if self.arn.count(":") >= 5 else ""
+
+    def context(self, service: str) -> RequestContext:
+        _, _, _, region, account, _ = self.arn.split(":", 5)
+        return internal_context(account, region, service)
+
+
+async def deliver(platform: Platform, delivery: Delivery) -> None:
+    """Hand ``delivery`` to its target service (durable once that answers); failures, and
+    targets lambdalite has no service for, are logged as lost."""
+    service = delivery.service
     sender = _SENDERS.get(service)
-    if sender is None:
-        log.error("lambdalite has no %s service: a record for %s is lost", service or "such", arn)
+    if sender is None or service not in platform.providers:
+        log.error("lambdalite has no %s service: a record for %s is lost", service, delivery.arn)
         return
     try:
-        await sender(platform, arn, body, attributes, trace_id)
+        await sender(platform.providers[service], delivery)
     except ServiceError as error:
-        log.error("could not deliver a record to %s: %s", arn, error.message)
+        log.error("could not deliver a record to %s: %s", delivery.arn, error.message)
 
 
-async def _to_queue(
-    platform: Platform, arn: str, body: str, attributes: Attributes, trace_id: str
-) -> None:
-    _, _, _, region, account, name = arn.split(":", 5)
+async def _to_queue(sqs: Any, delivery: Delivery) -> None:
+    _, _, _, _, account, name = delivery.arn.split(":", 5)
     request: dict[str, Any] = {
         "QueueUrl": f"/{account}/{name}",
-        "MessageBody": body,
+        "MessageBody": delivery.body,
         "MessageSystemAttributes": {
-            "AWSTraceHeader": {"DataType": "String", "StringValue": trace_id}
+            "AWSTraceHeader": {"DataType": "String", "StringValue": delivery.trace_id}
         },
     }
-    if attributes:
-        request["MessageAttributes"] = attributes
-    ctx = internal_context(account, region, "sqs")
-    await platform.providers["sqs"].send_message(ctx, request)
+    if delivery.attributes:
+        request["MessageAttributes"] = delivery.attributes
+    await sqs.send_message(delivery.context("sqs"), request)
 
 
-async def _to_function(
-    platform: Platform, arn: str, body: str, attributes: Attributes, trace_id: str
-) -> None:
+async def _to_function(lam: Any, delivery: Delivery) -> None:
     """A function destination is invoked asynchronously with the record as its event."""
-    _, _, _, region, account, _ = arn.split(":", 5)
-    request = {"FunctionName": arn, "InvocationType": "Event", "Payload": body.encode()}
-    await platform.providers["lambda"].invoke(internal_context(account, region, "lambda"), request)
+    request = {
+        "FunctionName": delivery.arn,
+        "InvocationType": "Event",
+        "Payload": delivery.body.encode(),
+    }
+    await lam.invoke(delivery.context("lambda"), request)
 
 
-_SENDERS: dict[str, Sender] = {"sqs": _to_queue, "lambda": _to_function}
+async def _to_topic(sns: Any, delivery: Delivery) -> None:
+    request: dict[str, Any] = {"TopicArn": delivery.arn, "Message": delivery.body}
+    if delivery.attributes:
+        request["MessageAttributes"] = delivery.attributes
+    await sns.publish(delivery.context("sns"), request)
+
+
+async def _to_bus(events: Any, delivery: Delivery) -> None:
+    """An event of source "lambda" whose detail is the record (the Lambda developer guide,
+    "Adding a destination": EventBridge destinations)."""
+    entry = {
+        "Source": "lambda",
+        "DetailType": delivery.detail_type,
+        "Detail": delivery.body,
+        "Resources": [delivery.function_arn, delivery.arn],
+        "EventBusName": delivery.arn,
+    }
+    answer = await events.put_events(delivery.context("events"), {"Entries": [entry]})
+    if answer.get("FailedEntryCount"):
+        failure = answer["Entries"][0]
+        raise ServiceError(str(failure.get("ErrorMessage")), code=str(failure.get("ErrorCode")))
+
+
+_SENDERS: dict[str, Sender] = {
+    "sqs": _to_queue,
+    "lambda": _to_function,
+    "sns": _to_topic,
+    "events": _to_bus,
+}
 
 
 def as_json(text: str) -> Any:
