@@ -66,6 +66,12 @@ class Settings(BaseSettings):
     lambda_state_transition_seconds: float = Field(
         0.0, ge=0, description="least time a function stays Pending/InProgress (AWS: ~1 s)"
     )
+    schedule_clock_speed: float = Field(
+        1.0,
+        gt=0,
+        description="how many times faster than real time the clock of scheduled rules and "
+        "EventBridge Scheduler schedules runs from the server's start (1: the wall clock)",
+    )
 
     max_body_bytes: int = Field(128 * 1024 * 1024, gt=0)
     max_header_bytes: int = Field(64 * 1024, gt=0)

@@ -33,6 +33,7 @@ from lambdalite.links import CODE_PREFIX
 from lambdalite.runtime.host import host_features
 from lambdalite.services import SERVED_MODELS, build_providers
 from lambdalite.services.platform import Platform
+from lambdalite.services.sns.messages import SNS_PATH
 from lambdalite.store import Store
 
 log = logging.getLogger(__name__)
@@ -164,6 +165,10 @@ class LambdaliteApp:
             return HttpResponse(200, [("Content-Type", "application/json")], body)
         if path.startswith(CODE_PREFIX):
             return await _code_download(running.platform, path[len(CODE_PREFIX) :], scope)
+        if path.startswith(SNS_PATH) and "sns" in running.platform.providers:
+            # SNS's SubscribeURL, UnsubscribeURL and SigningCertURL: unsigned, as AWS's are.
+            sns = running.platform.providers["sns"]
+            return await sns.public_request(_request_head(scope), self.catalog["sns"])  # type: ignore[no-any-return]
         return _plain(404, "Not Found")
 
     async def health(self, running: Running) -> dict[str, Any]:
@@ -190,6 +195,7 @@ class LambdaliteApp:
             "host": host_features(),
             "execution": running.platform.executor.status(),
             "async_invocations": await running.platform.providers["lambda"].async_status(),
+            "schedules": await running.platform.providers["events"].schedule_status(),
         }
 
 

@@ -5,8 +5,11 @@ from __future__ import annotations
 from collections.abc import Callable
 
 from lambdalite.aws.dispatch import Provider
+from lambdalite.services.events.provider import EventsProvider
 from lambdalite.services.lambda_.provider import LambdaProvider
 from lambdalite.services.platform import Platform
+from lambdalite.services.scheduler.provider import SchedulerProvider
+from lambdalite.services.sns.provider import SnsProvider
 from lambdalite.services.sqs.provider import SqsProvider
 from lambdalite.services.sts.provider import StsProvider
 
@@ -27,7 +30,10 @@ SERVED_MODELS = (
 PROVIDERS: dict[str, Callable[[Platform], Provider]] = {
     "lambda": LambdaProvider,
     "sqs": SqsProvider,
+    "sns": SnsProvider,
     "sts": StsProvider,
+    "events": EventsProvider,
+    "scheduler": SchedulerProvider,
 }
 
 

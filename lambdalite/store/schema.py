@@ -117,3 +117,28 @@ lambda_async_events = Table(
     Index("ix_lambda_async_events_function", "account", "region", "function", "state"),
     sqlite_autoincrement=True,
 )
+
+# SNS deliveries that wait for their HTTP/S endpoint (and SQS/Lambda deliveries that failed once
+# and are retried), from the publish that was acknowledged until delivered or dead-lettered.
+sns_deliveries = Table(
+    "sns_deliveries",
+    metadata,
+    Column(
+        "id", BigInteger().with_variant(Integer(), "sqlite"), primary_key=True, autoincrement=True
+    ),
+    Column("account", String(12), nullable=False),
+    Column("region", String(32), nullable=False),
+    Column("subscription", String(1024), nullable=False),
+    Column("kind", String(32), nullable=False),
+    Column("protocol", String(16), nullable=False),
+    Column("endpoint", Text, nullable=False),
+    Column("payload", Text, nullable=False),
+    Column("dead_letter", Text, nullable=True),
+    Column("policy", Text, nullable=False),
+    Column("attempts", Integer, nullable=False),
+    Column("due_at", BigInteger, nullable=False),
+    Column("created_at", BigInteger, nullable=False),
+    Column("state", String(16), nullable=False),
+    Index("ix_sns_deliveries_due", "due_at"),
+    sqlite_autoincrement=True,
+)

@@ -259,3 +259,22 @@ def test_nothing_is_lost_to_a_kill(tmp_path: Path) -> None:
                 seen.add(json.loads(message["Body"])["event"]["n"])
                 sqs.delete_message(QueueUrl=results, ReceiptHandle=message["ReceiptHandle"])
         assert seen == set(range(8))  # each at least once (some may have run twice)
+
+
+def test_a_topic_destination_publishes_the_record(server: LambdaliteServer, request: Any) -> None:
+    fn = Async(server, unique(request))
+    sns = make_client(server.endpoint, "sns")
+    topic = sns.create_topic(Name=f"{fn.name}-topic")["TopicArn"]
+    sns.subscribe(
+        TopicArn=topic,
+        Protocol="sqs",
+        Endpoint=fn.destination_arn,
+        Attributes={"RawMessageDelivery": "true"},
+    )
+    fn.lam.put_function_event_invoke_config(
+        FunctionName=fn.name, DestinationConfig={"OnSuccess": {"Destination": topic}}
+    )
+    fn.send({"n": 6})
+    record = fn.drain(fn.destination, 1)[0]
+    assert record["requestContext"]["condition"] == "Success"
+    assert record["requestPayload"] == {"n": 6}

@@ -94,7 +94,7 @@ def test_unimplemented_operation_answers_501_naming_it(client: Any) -> None:
 
 def test_unimplemented_query_operation_answers_in_xml(client: Any) -> None:
     with pytest.raises(ClientError) as raised:
-        client("sns").list_topics()
+        client("sns").list_platform_applications()
     assert raised.value.response["Error"]["Code"] == "NotImplemented"
     assert raised.value.response["Error"]["Type"] == "Receiver"
 

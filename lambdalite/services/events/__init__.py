@@ -1,0 +1,1 @@
+"""Amazon EventBridge: event buses, rules (event patterns and schedules), targets, PutEvents."""

@@ -1,0 +1,1 @@
+"""Amazon EventBridge Scheduler: schedule groups, and schedules that invoke a target."""

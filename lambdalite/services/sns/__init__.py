@@ -1,0 +1,1 @@
+"""Amazon SNS: topics, subscriptions, filter policies and durable fan-out."""
