@@ -139,3 +139,42 @@ def test_dead_letter_queue_when_the_function_is_gone(
     assert notification["MessageAttributes"] == {"attr1": {"Type": "Number", "Value": "1"}}
     assert "SigningCertURL" in notification
     verify_signature(notification)
+
+
+# The seed's own flow: a function triggered by an SNS record reads the message from it.
+READER = """
+import os
+import boto3
+
+
+def handler(event, context):
+    message = event["Records"][0]["Sns"]["Message"]
+    boto3.client("sqs").send_message(QueueUrl=os.environ["RESULTS"], MessageBody=message.upper())
+    return message
+"""
+
+
+def test_the_seeds_flow_a_publish_triggers_a_function_reading_the_message(
+    lam: Any,
+    sns: Any,
+    sqs: Any,
+    *,
+    queue: Any,
+    topic: Callable[..., str],
+    names: Callable[..., str],
+) -> None:
+    results, _ = queue()
+    name = names()
+    function_arn = lam.create_function(
+        FunctionName=name,
+        Runtime="python3.12",
+        Role=ROLE,
+        Handler="handler.handler",
+        Code={"ZipFile": zipped({"handler.py": READER})},
+        Environment={"Variables": {"RESULTS": results}},
+    )["FunctionArn"]
+    lam.get_waiter("function_active_v2").wait(FunctionName=name)
+    topic_arn = topic()
+    sns.subscribe(TopicArn=topic_arn, Protocol="lambda", Endpoint=function_arn)
+    sns.publish(TopicArn=topic_arn, Message="order 42 shipped")
+    assert [m["Body"] for m in collect(sqs, results, 1)] == ["ORDER 42 SHIPPED"]
