@@ -18,6 +18,7 @@ from lambdalite import __version__
 from lambdalite.cli_common import fail, settings_from
 from lambdalite.cli_events import events
 from lambdalite.config import AuthMode, Settings
+from lambdalite.edge import EdgeProtocol
 from lambdalite.server import LambdaliteApp
 
 # uvicorn's exit status when the application failed to start.
@@ -94,7 +95,7 @@ def _uvicorn_config(settings: Settings) -> uvicorn.Config:
     return uvicorn.Config(
         app,
         loop="uvloop",
-        http="httptools",
+        http=EdgeProtocol,
         lifespan="on",
         log_config=None,
         log_level=settings.log_level,
