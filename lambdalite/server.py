@@ -29,6 +29,7 @@ from lambdalite.aws.gateway import Authentication, Gateway
 from lambdalite.aws.http import HttpRequest, HttpResponse, headers_from_asgi, parse_pairs
 from lambdalite.aws.specs import ServiceCatalog
 from lambdalite.config import AuthMode, Settings
+from lambdalite.gateway.function_urls import FunctionUrls, address_of, rejection
 from lambdalite.links import CODE_PREFIX
 from lambdalite.runtime.host import host_features
 from lambdalite.services import SERVED_MODELS, build_providers
@@ -56,6 +57,7 @@ class Running:
 
     platform: Platform
     gateway: Gateway
+    function_urls: FunctionUrls
     started: float
 
     @property
@@ -115,7 +117,7 @@ class LambdaliteApp:
         platform = Platform.build(settings, store)
         dispatcher = Dispatcher(build_providers(platform))
         gateway = Gateway(self.catalog, dispatcher, _authentication(settings, platform.sessions))
-        return Running(platform, gateway, time.time())
+        return Running(platform, gateway, FunctionUrls(platform, gateway.auth), time.time())
 
     async def _shutdown(self) -> None:
         if self._running is not None:
@@ -129,20 +131,27 @@ class LambdaliteApp:
     # --- http ----------------------------------------------------------------------------------
 
     async def _http(self, scope: Scope, receive: Receive, send: Send) -> None:
+        """Function URL traffic (by its host, or under ``/_aws/lambda-url/``) to the gateway/
+        data plane, ``/_lambdalite/`` to the platform, everything else to the AWS API."""
         running = self._running
         if running is None:
             await _send(send, HttpResponse(503, [("Content-Type", "text/plain")], b"starting\n"))
             return
-        if scope["path"].startswith(INTERNAL_PREFIX):
+        request = _request_head(scope)
+        url = address_of(request.headers.get("host", ""), request.path)
+        if url is None and scope["path"].startswith(INTERNAL_PREFIX):
             await _send(send, await self._internal(scope, running))
             return
-        request = _request_head(scope)
         try:
             request.body = await self._read_body(scope, receive)
         except ClientGone:
             return
         except ServiceError as error:
-            await _send(send, running.gateway.reject(request, error))
+            rejected = running.gateway.reject(request, error) if url is None else rejection(error)
+            await _send(send, rejected)
+            return
+        if url is not None:
+            await _send(send, await running.function_urls.handle(url, request, scope))
             return
         await _send(send, await running.gateway.handle(request))
 
