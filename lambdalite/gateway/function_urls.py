@@ -143,7 +143,7 @@ class FunctionUrls:
             caller = self._authorize(binding, request)
             inbound = _inbound(request, address, scope, trace_id)
             event = build_event(inbound, _context(binding, address, request_id, caller))
-            response = await self._invoke(binding, event)
+            response = await self._invoke(binding, event, request_id)
         except Refusal as refusal:
             response = refusal.response
         return cors.apply(binding.cors, request.headers, response)
@@ -193,7 +193,9 @@ class FunctionUrls:
 
     # --- invocation ---------------------------------------------------------------------------
 
-    async def _invoke(self, binding: UrlBinding, event: dict[str, Any]) -> HttpResponse:
+    async def _invoke(
+        self, binding: UrlBinding, event: dict[str, Any], request_id: str
+    ) -> HttpResponse:
         target = binding.target
         params: dict[str, Any] = {
             "FunctionName": binding.function_arn,
@@ -202,6 +204,7 @@ class FunctionUrls:
         if target.qualifier is not None:
             params["Qualifier"] = target.qualifier
         ctx = internal_context(target.account, target.region, "lambda")
+        ctx.request_id = request_id  # the function's aws_request_id is the URL request's id
         try:
             answer = await self._platform.providers["lambda"].invoke(ctx, params)
         except ServiceError as error:

@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable
 
 from lambdalite.aws.dispatch import Provider
+from lambdalite.services.apigatewayv2.provider import ApiGatewayV2Provider
 from lambdalite.services.events.provider import EventsProvider
 from lambdalite.services.lambda_.provider import LambdaProvider
 from lambdalite.services.platform import Platform
@@ -34,6 +35,7 @@ PROVIDERS: dict[str, Callable[[Platform], Provider]] = {
     "sts": StsProvider,
     "events": EventsProvider,
     "scheduler": SchedulerProvider,
+    "apigatewayv2": ApiGatewayV2Provider,
 }
 
 

@@ -51,7 +51,7 @@ def test_up_reports_endpoint_credentials_and_a_private_data_dir(tmp_path: Path) 
         "implemented_operations": 23,
         "operations": 23,
     }
-    assert health["services"]["apigatewayv2"]["enabled"] is False
+    assert health["services"]["iam"]["enabled"] is False
     assert set(health["host"]) >= {"namespaces", "cgroup", "seccomp", "root"}
 
 

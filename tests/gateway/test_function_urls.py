@@ -35,6 +35,8 @@ def handler(event, context):
         return json.loads(body)
     if order == "arn":
         return context.invoked_function_arn
+    if order == "request-id":
+        return context.aws_request_id
     return {"statusCode": 200, "body": json.dumps(event)}
 """
 
@@ -366,3 +368,9 @@ def test_responses_carry_the_configured_cors_headers(cors_url: FunctionUrl) -> N
     assert reply.all("access-control-allow-origin") == ["https://app.example.com"]
     assert reply.header("access-control-expose-headers") == "x-result"
     assert reply.header("access-control-allow-credentials") == "true"
+
+
+def test_the_function_runs_under_the_requests_id(mirror: FunctionUrl) -> None:
+    reply = mirror.call("GET", "/", b"", [("x-order", "request-id")])
+    assert reply.status == 200, reply
+    assert reply.body.decode() == reply.header("x-amzn-requestid")  # a string is sent as is

@@ -12,7 +12,6 @@ import logging
 import random
 import secrets
 import time
-import uuid
 from typing import Any
 
 from lambdalite.aws.context import RequestContext, internal_context
@@ -64,7 +63,7 @@ class InvokeOperations(LayerOperations):
             await self.enqueue_event(ctx, ref, payload)
             return {"StatusCode": 202}
         target = await self.function_target(ctx, resolved, version)
-        invocation = _invocation(ref, payload, target, request)
+        invocation = _invocation(ref, payload, target, request, ctx.request_id)
         outcome = await self.run(target, invocation, resolved)
         return _answer(outcome, version, request.get("LogType") == "Tail")
 
@@ -222,10 +221,12 @@ def _check_state(config: dict[str, Any]) -> None:
 
 
 def _invocation(
-    ref: FunctionRef, payload: bytes, target: FunctionTarget, request: Params
+    ref: FunctionRef, payload: bytes, target: FunctionTarget, request: Params, request_id: str
 ) -> Invocation:
+    """The invocation has the Invoke request's id, as on AWS (the x-amzn-RequestId of the
+    answer is the function's aws_request_id)."""
     return Invocation(
-        request_id=str(uuid.uuid4()),
+        request_id=request_id,
         payload=payload,
         deadline_ms=0,  # set by the environment when the invocation really starts
         invoked_function_arn=ref.arn,

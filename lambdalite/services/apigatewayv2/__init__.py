@@ -1,0 +1,1 @@
+"""Amazon API Gateway v2: the HTTP APIs control plane and its route resolver."""
