@@ -29,7 +29,9 @@ from lambdalite.aws.gateway import Authentication, Gateway
 from lambdalite.aws.http import HttpRequest, HttpResponse, headers_from_asgi, parse_pairs
 from lambdalite.aws.specs import ServiceCatalog
 from lambdalite.config import AuthMode, Settings
+from lambdalite.gateway import api_errors, http_apis
 from lambdalite.gateway.function_urls import FunctionUrls, address_of, rejection
+from lambdalite.gateway.http_apis import HttpApis
 from lambdalite.links import CODE_PREFIX
 from lambdalite.runtime.host import host_features
 from lambdalite.services import SERVED_MODELS, build_providers
@@ -58,6 +60,7 @@ class Running:
     platform: Platform
     gateway: Gateway
     function_urls: FunctionUrls
+    http_apis: HttpApis
     started: float
 
     @property
@@ -117,7 +120,9 @@ class LambdaliteApp:
         platform = Platform.build(settings, store)
         dispatcher = Dispatcher(build_providers(platform))
         gateway = Gateway(self.catalog, dispatcher, _authentication(settings, platform.sessions))
-        return Running(platform, gateway, FunctionUrls(platform, gateway.auth), time.time())
+        urls = FunctionUrls(platform, gateway.auth)
+        apis = HttpApis(platform, gateway.auth)
+        return Running(platform, gateway, urls, apis, time.time())
 
     async def _shutdown(self) -> None:
         if self._running is not None:
@@ -131,15 +136,18 @@ class LambdaliteApp:
     # --- http ----------------------------------------------------------------------------------
 
     async def _http(self, scope: Scope, receive: Receive, send: Send) -> None:
-        """Function URL traffic (by its host, or under ``/_aws/lambda-url/``) to the gateway/
-        data plane, ``/_lambdalite/`` to the platform, everything else to the AWS API."""
+        """Function URL and HTTP API traffic (by host, or under ``/_aws/lambda-url/`` and
+        ``/_aws/execute-api/``) to the gateway/ data plane, ``/_lambdalite/`` to the platform,
+        everything else to the AWS API."""
         running = self._running
         if running is None:
             await _send(send, HttpResponse(503, [("Content-Type", "text/plain")], b"starting\n"))
             return
         request = _request_head(scope)
-        url = address_of(request.headers.get("host", ""), request.path)
-        if url is None and scope["path"].startswith(INTERNAL_PREFIX):
+        host = request.headers.get("host", "")
+        url = address_of(host, request.path)
+        api = http_apis.address_of(host, request.path) if url is None else None
+        if url is None and api is None and scope["path"].startswith(INTERNAL_PREFIX):
             await _send(send, await self._internal(scope, running))
             return
         try:
@@ -147,11 +155,13 @@ class LambdaliteApp:
         except ClientGone:
             return
         except ServiceError as error:
-            rejected = running.gateway.reject(request, error) if url is None else rejection(error)
-            await _send(send, rejected)
+            await _send(send, _refused(running, request, error, url is not None, api is not None))
             return
         if url is not None:
             await _send(send, await running.function_urls.handle(url, request, scope))
+            return
+        if api is not None:
+            await _send(send, await running.http_apis.handle(api, request, scope))
             return
         await _send(send, await running.gateway.handle(request))
 
@@ -218,6 +228,17 @@ async def _code_download(platform: Platform, sha256_hex: str, scope: Scope) -> H
         return _plain(403, "Access Denied")
     body = await asyncio.to_thread(platform.blobs.get, sha256_hex)
     return HttpResponse(200, [("Content-Type", "application/zip")], body)
+
+
+def _refused(
+    running: Running, request: HttpRequest, error: ServiceError, url: bool, api: bool
+) -> HttpResponse:
+    """A request refused before it was read whole, as its front door words it."""
+    if url:
+        return rejection(error)
+    if api:
+        return api_errors.message(error.status or 400, error.message)
+    return running.gateway.reject(request, error)
 
 
 def _plain(status: int, message: str) -> HttpResponse:

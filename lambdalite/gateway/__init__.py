@@ -1,2 +1,2 @@
-"""The HTTP data planes in front of functions: Function URLs (and, later, API Gateway HTTP and
-REST APIs), their payload formats, response mapping, authorization and CORS."""
+"""The HTTP data planes in front of functions: Function URLs and API Gateway HTTP APIs (REST APIs
+later), their payload formats, response mapping, authorizers and CORS."""

@@ -64,6 +64,9 @@ class RequestContextV2:
     route_key: str = "$default"
     stage: str = "$default"
     epoch_ms: int = field(default_factory=lambda: int(time.time() * 1000))
+    # HTTP APIs only (a Function URL has neither): left out of the event when empty.
+    path_parameters: dict[str, str] = field(default_factory=dict)
+    stage_variables: dict[str, str] = field(default_factory=dict)
 
 
 def build_event(request: InboundRequest, context: RequestContextV2) -> dict[str, Any]:
@@ -82,6 +85,10 @@ def build_event(request: InboundRequest, context: RequestContextV2) -> dict[str,
         event["queryStringParameters"] = query_parameters(request.raw_query)
     event["requestContext"] = _request_context(request, context)
     event.update(_body(request))
+    if context.path_parameters:
+        event["pathParameters"] = context.path_parameters
+    if context.stage_variables:
+        event["stageVariables"] = context.stage_variables
     return event
 
 

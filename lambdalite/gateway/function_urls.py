@@ -47,7 +47,7 @@ _HOST = re.compile(r"([a-z0-9]+)\.lambda-url\.([a-z0-9-]+)(?:\.[a-z0-9.-]+)?(?::
 _SKEW_MINUTES = 5  # Lambda is a JSON service: AWS's five-minute window
 _STREAM = "RESPONSE_STREAM"
 # Set by the front door itself: a client's own values are replaced, not passed on.
-_FRONT_DOOR_OWNED = frozenset({"x-amzn-trace-id", "x-forwarded-proto", "x-forwarded-port"})
+FRONT_DOOR_OWNED = frozenset({"x-amzn-trace-id", "x-forwarded-proto", "x-forwarded-port"})
 
 
 @dataclass(frozen=True, slots=True)
@@ -115,7 +115,7 @@ class FunctionUrls:
     ) -> HttpResponse:
         """The response to one request for ``address`` (``scope``: the ASGI connection)."""
         request_id = str(uuid.uuid4())
-        trace_id = _trace_id()
+        trace_id = new_trace_id()
         try:
             response = await self._serve(address, request, scope, request_id, trace_id)
         except Exception:
@@ -246,11 +246,11 @@ def _context(
         domain_name=f"{binding.url_id}.lambda-url.{region}.localhost",
         domain_prefix=binding.url_id,
         request_id=request_id,
-        authorizer=None if caller is None else _iam_authorizer(caller),
+        authorizer=None if caller is None else iam_authorizer(caller),
     )
 
 
-def _iam_authorizer(caller: Principal) -> dict[str, Any]:
+def iam_authorizer(caller: Principal) -> dict[str, Any]:
     """``requestContext.authorizer`` of an ``AWS_IAM`` URL (urls-invocation.html)."""
     return {
         "iam": {
@@ -269,21 +269,21 @@ def _inbound(
     request: HttpRequest, address: UrlAddress, scope: Mapping[str, Any], trace_id: str
 ) -> InboundRequest:
     raw = [(n.decode("latin-1"), v.decode("latin-1")) for n, v in scope.get("headers", [])]
-    raw = [(name, value) for name, value in raw if name not in _FRONT_DOOR_OWNED]
+    raw = [(name, value) for name, value in raw if name not in FRONT_DOOR_OWNED]
     client = scope.get("client")
     source_ip = client[0] if client else "127.0.0.1"
     return InboundRequest(
         method=request.method,
         raw_path=address.path,
         raw_query=request.query,
-        header_pairs=raw + _forwarded(request, source_ip, trace_id),
+        header_pairs=raw + forwarded_headers(request, source_ip, trace_id),
         body=request.body,
         source_ip=source_ip,
         protocol=f"HTTP/{scope.get('http_version', '1.1')}",
     )
 
 
-def _forwarded(request: HttpRequest, source_ip: str, trace_id: str) -> list[tuple[str, str]]:
+def forwarded_headers(request: HttpRequest, source_ip: str, trace_id: str) -> list[tuple[str, str]]:
     """The headers AWS's front door adds to every URL event (x-forwarded-* and the trace id);
     a client's own ``X-Forwarded-For`` is kept and the source address appended to it."""
     port = request.headers.get("host", "").rpartition(":")[2]
@@ -297,6 +297,6 @@ def _forwarded(request: HttpRequest, source_ip: str, trace_id: str) -> list[tupl
     ]
 
 
-def _trace_id() -> str:
+def new_trace_id() -> str:
     """An X-Ray root trace id, ``Root=1-<epoch hex>-<24 hex>``, as URL responses carry."""
     return f"Root=1-{int(time.time()):08x}-{secrets.token_hex(12)}"

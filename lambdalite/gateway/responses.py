@@ -21,7 +21,7 @@ from lambdalite.aws.http import HttpResponse
 
 JSON_TYPE = "application/json"
 # Headers the front door owns: a function cannot set the framing of the response.
-_FRAMING = frozenset({"content-length", "transfer-encoding", "connection"})
+FRAMING = frozenset({"content-length", "transfer-encoding", "connection"})
 
 
 class MalformedResponse(Exception):
@@ -47,15 +47,15 @@ def _inferred_body(result: Any) -> bytes:
 
 
 def _structured(result: dict[str, Any]) -> HttpResponse:
-    headers = _headers(result.get("headers"))
+    headers = header_list(result.get("headers"))
     if not any(name.lower() == "content-type" for name, _ in headers):
         headers.insert(0, ("Content-Type", JSON_TYPE))
     headers.extend(("Set-Cookie", cookie) for cookie in _cookies(result.get("cookies")))
-    body = _body(result.get("body"), result.get("isBase64Encoded", False))
-    return HttpResponse(_status(result["statusCode"]), headers, body)
+    body = body_bytes(result.get("body"), result.get("isBase64Encoded", False))
+    return HttpResponse(status_code(result["statusCode"]), headers, body)
 
 
-def _status(value: Any) -> int:
+def status_code(value: Any) -> int:
     if isinstance(value, bool):
         raise MalformedResponse(f"statusCode {value!r}")
     try:
@@ -67,15 +67,15 @@ def _status(value: Any) -> int:
     return status
 
 
-def _headers(value: Any) -> list[tuple[str, str]]:
+def header_list(value: Any) -> list[tuple[str, str]]:
     if value is None:
         return []
     if not isinstance(value, dict):
         raise MalformedResponse("headers is not an object")
     return [
-        (str(name), _text(item))
+        (str(name), header_value(item))
         for name, item in value.items()
-        if str(name).lower() not in _FRAMING
+        if str(name).lower() not in FRAMING
     ]
 
 
@@ -84,10 +84,10 @@ def _cookies(value: Any) -> list[str]:
         return []
     if not isinstance(value, list):
         raise MalformedResponse("cookies is not a list")
-    return [_text(cookie) for cookie in value]
+    return [header_value(cookie) for cookie in value]
 
 
-def _body(value: Any, encoded: Any) -> bytes:
+def body_bytes(value: Any, encoded: Any) -> bytes:
     if value is None:
         return b""
     if not isinstance(value, str):  # an object body is sent as its JSON text
@@ -100,7 +100,7 @@ def _body(value: Any, encoded: Any) -> bytes:
     return value.encode("utf-8")
 
 
-def _text(value: Any) -> str:
+def header_value(value: Any) -> str:
     """A header value: strings as they are, numbers and booleans as JSON writes them. One that
     HTTP/1.1 cannot carry (a line break would split the response) makes the response invalid."""
     text = value if isinstance(value, str) else json.dumps(value)
