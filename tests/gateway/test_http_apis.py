@@ -21,7 +21,7 @@ from .apis import ApiEndpoint, local_server
 from .urls import function
 
 RECORDED = (
-    Path(__file__).parents[3] / "shared/reference/aws-recorded/37_apigw_rest_proxy_event.json"
+    Path(__file__).parents[1] / "fixtures" / "aws-recorded" / "37_apigw_rest_proxy_event.json"
 )
 
 # Echoes its event (1.0 and 2.0 alike need a statusCode for that), or misbehaves on order.
