@@ -78,10 +78,28 @@ class Settings(BaseSettings):
     body_timeout_seconds: float = Field(60.0, gt=0)
     log_level: str = "info"
 
+    tls: bool = Field(False, description="serve HTTPS instead of HTTP, on the same port")
+    tls_cert_file: Path | None = Field(
+        None, description="PEM certificate (chain); default: one generated in the data dir"
+    )
+    tls_key_file: Path | None = Field(None, description="PEM private key of tls_cert_file")
+    tls_function_port: int = Field(
+        0,
+        ge=0,
+        le=65535,
+        description="with tls, the plain-HTTP port on 127.0.0.1 that functions reach lambdalite "
+        "on (0: a free one); their runtimes cannot see the certificate to verify it",
+    )
+
     @field_validator("data_dir")
     @classmethod
     def _absolute(cls, value: Path) -> Path:
         return value.expanduser().resolve()
+
+    @field_validator("tls_cert_file", "tls_key_file")
+    @classmethod
+    def _absolute_file(cls, value: Path | None) -> Path | None:
+        return None if value is None else value.expanduser().resolve()
 
     @property
     def database_url(self) -> str:
@@ -93,4 +111,10 @@ class Settings(BaseSettings):
 
     @property
     def endpoint(self) -> str:
-        return f"http://{self.host}:{self.port}"
+        scheme = "https" if self.tls else "http"
+        return f"{scheme}://{self.host}:{self.port}"
+
+    @property
+    def tls_dir(self) -> Path:
+        """Where a generated certificate and its key are kept."""
+        return self.data_dir / "tls"

@@ -32,6 +32,7 @@ from lambdalite.config import AuthMode, Settings
 from lambdalite.gateway import api_errors, http_apis
 from lambdalite.gateway.function_urls import FunctionUrls, address_of, rejection
 from lambdalite.gateway.http_apis import HttpApis
+from lambdalite.gateway.rest_apis import RestApis
 from lambdalite.links import CODE_PREFIX
 from lambdalite.runtime.host import host_features
 from lambdalite.services import SERVED_MODELS, build_providers
@@ -61,6 +62,7 @@ class Running:
     gateway: Gateway
     function_urls: FunctionUrls
     http_apis: HttpApis
+    rest_apis: RestApis
     started: float
 
     @property
@@ -122,7 +124,8 @@ class LambdaliteApp:
         gateway = Gateway(self.catalog, dispatcher, _authentication(settings, platform.sessions))
         urls = FunctionUrls(platform, gateway.auth)
         apis = HttpApis(platform, gateway.auth)
-        return Running(platform, gateway, urls, apis, time.time())
+        rest = RestApis(platform)
+        return Running(platform, gateway, urls, apis, rest, time.time())
 
     async def _shutdown(self) -> None:
         if self._running is not None:
@@ -161,7 +164,11 @@ class LambdaliteApp:
             await _send(send, await running.function_urls.handle(url, request, scope))
             return
         if api is not None:
-            await _send(send, await running.http_apis.handle(api, request, scope))
+            # REST and HTTP APIs share the id space: the id says which kind serves.
+            if await running.rest_apis.serves(api.api_id):
+                await _send(send, await running.rest_apis.handle(api, request, scope))
+            else:
+                await _send(send, await running.http_apis.handle(api, request, scope))
             return
         await _send(send, await running.gateway.handle(request))
 
@@ -201,6 +208,10 @@ class LambdaliteApp:
             "data_dir": str(settings.data_dir),
             "store": running.store.engine.dialect.name,
             "auth": settings.auth.value,
+            "tls": {
+                "enabled": settings.tls,
+                "certificate": str(settings.tls_cert_file) if settings.tls else None,
+            },
             "services": {
                 spec.name: {
                     "enabled": spec.name in dispatcher.services,

@@ -19,6 +19,8 @@ import asyncio
 import json
 import logging
 import uuid
+from collections.abc import Callable
+from dataclasses import dataclass
 from typing import Any
 from urllib.parse import quote
 
@@ -37,6 +39,19 @@ log = logging.getLogger(__name__)
 
 _NOT_FORWARDED = frozenset({"host", "connection", "keep-alive", "te", "trailer", "upgrade"})
 _NOT_FORWARDED |= {"transfer-encoding", "content-length", "proxy-connection"}
+
+
+@dataclass(frozen=True, slots=True)
+class InvokeAnswers:
+    """What an API answers when a Lambda invocation times out, is refused or fails (HTTP APIs
+    and REST APIs word and number these differently)."""
+
+    timed_out: Callable[[], HttpResponse] = api_errors.unavailable
+    refused: Callable[[], HttpResponse] = api_errors.internal_error
+    failed: Callable[[], HttpResponse] = api_errors.internal_error
+
+
+HTTP_API_ANSWERS = InvokeAnswers()
 
 
 class Integrations:
@@ -70,8 +85,16 @@ class Integrations:
             log.info("HTTP API %s: %s", call.api_id, malformed)
             return api_errors.internal_error()
 
-    async def invoke(self, scope: Scope, arn: str, payload: bytes, timeout: float) -> bytes:
-        """The function's result; Answered with 500 (failed) or 503 (timed out)."""
+    async def invoke(
+        self,
+        scope: Scope,
+        arn: str,
+        payload: bytes,
+        timeout: float,
+        answers: InvokeAnswers = HTTP_API_ANSWERS,
+    ) -> bytes:
+        """The function's result; Answered with ``answers`` (for HTTP APIs 500 when it failed
+        or was refused, 503 when it timed out)."""
         account, region = _owner(arn, scope)
         ctx = internal_context(account, region, "lambda")
         ctx.request_id = str(uuid.uuid4())  # the function's own aws_request_id
@@ -81,12 +104,12 @@ class Integrations:
         try:
             answer = await asyncio.wait_for(asyncio.shield(task), timeout)
         except TimeoutError as error:
-            raise Answered(api_errors.unavailable()) from error
+            raise Answered(answers.timed_out()) from error
         except ServiceError as error:
-            log.info("HTTP API invoke of %s refused: %s", arn, error.message)
-            raise Answered(api_errors.internal_error()) from error
+            log.info("API invoke of %s refused: %s", arn, error.message)
+            raise Answered(answers.refused()) from error
         if answer.get("FunctionError"):
-            raise Answered(api_errors.internal_error())
+            raise Answered(answers.failed())
         return bytes(answer["Payload"])
 
 

@@ -64,8 +64,10 @@ def build_event(
     request: InboundRequest, context: RequestContextV2, extras: V1Extras
 ) -> dict[str, Any]:
     """The payload 1.0 event for ``request``."""
-    headers, multi_headers = _maps([p for p in request.header_pairs if p[0] not in _HOP_BY_HOP])
-    query, multi_query = _maps(parse_pairs(request.raw_query))
+    headers, multi_headers = value_maps(
+        [p for p in request.header_pairs if p[0] not in _HOP_BY_HOP]
+    )
+    query, multi_query = value_maps(parse_pairs(request.raw_query))
     event: dict[str, Any] = {
         "version": "1.0",
         "resource": extras.resource,
@@ -83,7 +85,7 @@ def build_event(
     return event
 
 
-def _maps(
+def value_maps(
     pairs: list[tuple[str, str]],
 ) -> tuple[dict[str, str] | None, dict[str, list[str]] | None]:
     """The single-valued (last value wins) and multi-valued maps; None when empty."""

@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable
 
 from lambdalite.aws.dispatch import Provider
+from lambdalite.services.apigateway.provider import ApiGatewayProvider
 from lambdalite.services.apigatewayv2.provider import ApiGatewayV2Provider
 from lambdalite.services.events.provider import EventsProvider
 from lambdalite.services.lambda_.provider import LambdaProvider
@@ -36,6 +37,7 @@ PROVIDERS: dict[str, Callable[[Platform], Provider]] = {
     "events": EventsProvider,
     "scheduler": SchedulerProvider,
     "apigatewayv2": ApiGatewayV2Provider,
+    "apigateway": ApiGatewayProvider,
 }
 
 

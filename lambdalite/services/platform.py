@@ -46,8 +46,13 @@ class Platform:
 def executor_settings(settings: Settings) -> ExecutorSettings:
     # Functions reach lambdalite on the loopback even when it listens on every interface.
     host = "127.0.0.1" if settings.host in ("0.0.0.0", "::", "") else settings.host
+    endpoint = f"http://{host}:{settings.port}"
+    if settings.tls:
+        # A sandbox sees neither the data dir nor the certificate, so boto3 inside a function
+        # could not verify HTTPS: functions keep a plain-HTTP listener on the loopback.
+        endpoint = f"http://127.0.0.1:{settings.tls_function_port}"
     return ExecutorSettings(
-        endpoint=f"http://{host}:{settings.port}",
+        endpoint=endpoint,
         keep_alive_s=settings.lambda_keep_alive_seconds,
         account_limit=settings.lambda_concurrency_limit,
         max_spares=settings.lambda_spare_environments,

@@ -228,13 +228,15 @@ def new_url_id() -> str:
 
 
 def function_url(ctx: RequestContext, url_id: str) -> str:
-    """``http://<url-id>.lambda-url.<region>.localhost[:<port>]/``, port as the client used."""
+    """``http(s)://<url-id>.lambda-url.<region>.localhost[:<port>]/``, with the scheme and
+    port the client used (https under ``lambdalite up --tls``)."""
     try:
         port = urlsplit(f"//{ctx.request.headers.get('host', '')}").port
     except ValueError:  # not a number: the client cannot have reached us through it
         port = None
     suffix = f":{port}" if port is not None else ""
-    return f"http://{url_id}.lambda-url.{ctx.region}.localhost{suffix}/"
+    scheme = "https" if ctx.request.scheme == "https" else "http"
+    return f"{scheme}://{url_id}.lambda-url.{ctx.region}.localhost{suffix}/"
 
 
 def _key(ref: FunctionRef) -> str:

@@ -1,0 +1,1 @@
+"""Amazon API Gateway (v1): REST APIs for the Lambda proxy case, API keys and usage plans."""
