@@ -91,16 +91,18 @@ def test_kill_9_after_an_acknowledged_create_loses_nothing(tmp_path: Path) -> No
     data_dir = tmp_path / "data"
     # The first server keeps the function Pending for long enough to be killed in that state.
     first = LambdaliteServer(data_dir, env={"LAMBDALITE_LAMBDA_STATE_TRANSITION_SECONDS": "600"})
-    lam: Any = make_client(first.endpoint, "lambda")
-    created = lam.create_function(
-        FunctionName="survivor",
-        Runtime="python3.12",
-        Role=ROLE,
-        Handler="handler.handler",
-        Code={"ZipFile": handler_zip("k")},
-    )
-    assert created["State"] == "Pending"
-    first.stop(signal.SIGKILL)
+    try:
+        lam: Any = make_client(first.endpoint, "lambda")
+        created = lam.create_function(
+            FunctionName="survivor",
+            Runtime="python3.12",
+            Role=ROLE,
+            Handler="handler.handler",
+            Code={"ZipFile": handler_zip("k")},
+        )
+        assert created["State"] == "Pending"
+    finally:  # killed in any case: a failed check must not leave the server running
+        first.stop(signal.SIGKILL)
     with running_server(data_dir) as second:
         lam = make_client(second.endpoint, "lambda")
         lam.get_waiter("function_active_v2").wait(

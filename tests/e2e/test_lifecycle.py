@@ -57,6 +57,19 @@ def test_up_reports_endpoint_credentials_and_a_private_data_dir(tmp_path: Path) 
 
 def test_sigterm_finishes_in_flight_requests_then_closes_the_store(tmp_path: Path) -> None:
     server = LambdaliteServer(tmp_path / "data")
+    try:
+        answer = _request_across_a_sigterm(server)
+    finally:
+        if server.process.poll() is None:  # a failed check must not leave the server running
+            server.process.kill()
+            server.process.wait()
+    assert answer.startswith(b"HTTP/1.1 200 OK")
+    # SQLite removes the write-ahead log once the last connection closed cleanly.
+    assert not (tmp_path / "data" / "lambdalite.db-wal").exists()
+
+
+def _request_across_a_sigterm(server: LambdaliteServer) -> bytes:
+    """Send half a request, SIGTERM the server, send the rest: the answer, once it stopped."""
     body = b"Action=GetCallerIdentity&Version=2011-06-15"
     headers = signed_headers(
         "POST",
@@ -78,10 +91,8 @@ def test_sigterm_finishes_in_flight_requests_then_closes_the_store(tmp_path: Pat
         _wait_until_refusing(parts.hostname or "", parts.port or 0)
         connection.sendall(body[10:])
         answer = connection.recv(65536)
-    assert answer.startswith(b"HTTP/1.1 200 OK")
     assert server.process.wait(timeout=30) == 0
-    # SQLite removes the write-ahead log once the last connection closed cleanly.
-    assert not (tmp_path / "data" / "lambdalite.db-wal").exists()
+    return answer
 
 
 def _wait_until_refusing(host: str, port: int) -> None:
