@@ -22,7 +22,6 @@ from lambdalite import __version__
 from lambdalite.cli_common import fail, settings_from
 from lambdalite.cli_events import events
 from lambdalite.config import AuthMode, Settings
-from lambdalite.edge import EdgeProtocol
 from lambdalite.server import LambdaliteApp
 from lambdalite.tls import TlsError, certificate_for
 
@@ -158,7 +157,7 @@ def _uvicorn_config(settings: Settings) -> uvicorn.Config:
     return uvicorn.Config(
         app,
         loop="uvloop",
-        http=EdgeProtocol,
+        http="httptools",
         lifespan="on",
         log_config=None,
         log_level=settings.log_level,

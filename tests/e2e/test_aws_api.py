@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import os
+import socket
 import subprocess
 import sys
 import urllib.request
@@ -178,3 +179,21 @@ def test_sensitive_values_are_not_echoed(client: Any) -> None:
         "Map keys must satisfy constraint: [Member must satisfy regular expression pattern: "
         "[a-zA-Z]([a-zA-Z0-9_])+]"
     )
+
+
+def test_a_client_expecting_100_continue_gets_it_then_its_answer(server: LambdaliteServer) -> None:
+    host, port = server.endpoint.removeprefix("http://").split(":")
+    with socket.create_connection((host, int(port)), timeout=10) as conn:
+        conn.sendall(
+            b"POST / HTTP/1.1\r\nHost: x\r\nContent-Length: 2\r\nExpect: 100-continue\r\n\r\n"
+        )
+        assert _head(conn).startswith(b"HTTP/1.1 100 Continue")  # the body may follow
+        conn.sendall(b"{}")
+        assert _head(conn).startswith(b"HTTP/1.1 4")  # an unsigned request: refused
+
+
+def _head(conn: socket.socket) -> bytes:
+    answer = b""
+    while b"\r\n\r\n" not in answer:
+        answer += conn.recv(1)
+    return answer
