@@ -34,7 +34,6 @@ _DELETE = text("DELETE FROM sns_deliveries WHERE id = :id")
 _RELEASE_RUNNING = text(
     "UPDATE sns_deliveries SET state = 'queued', due_at = :now WHERE state = 'running'"
 )
-_PENDING = text("SELECT COUNT(*) FROM sns_deliveries")
 
 
 @dataclass(frozen=True, slots=True)
@@ -109,10 +108,6 @@ def delete_in(conn: Connection, delivery: Delivery) -> None:
 def release_running(conn: Connection, now: int) -> None:
     """Make every leased delivery due now: at start, when no deliverer can be holding one."""
     conn.execute(_RELEASE_RUNNING, {"now": now})
-
-
-def pending(conn: Connection) -> int:
-    return int(conn.execute(_PENDING).scalar_one())
 
 
 def _dump(value: Any) -> str:

@@ -46,9 +46,6 @@ class DeliveryWorker(SnsBase):
             with contextlib.suppress(asyncio.CancelledError):
                 await task
 
-    async def pending_deliveries(self) -> int:
-        return await self.platform.store.read(outbox.pending)
-
     async def _deliver_forever(self) -> None:
         while True:
             self.queued.clear()

@@ -228,10 +228,7 @@ class QueueOperations(SqsBase):
         records = [
             record
             for record in await self.queues.list(self.scope(ctx))
-            if _json_field(
-                record.data["attributes"].get("RedrivePolicy", ""), "deadLetterTargetArn"
-            )
-            == arn
+            if _dead_letter_arn(record.data["attributes"]) == arn
         ]
         after = _token_key(request.get("NextToken"))
         records = [r for r in records if after is None or r.key > after]
