@@ -225,6 +225,7 @@ class LambdaliteApp:
             "host": host_features(),
             "execution": running.platform.executor.status(),
             "async_invocations": await running.platform.providers["lambda"].async_status(),
+            "sqs": running.platform.providers["sqs"].status(),
             "schedules": await running.platform.providers["events"].schedule_status(),
         }
 

@@ -18,6 +18,7 @@ class Arrivals:
 
     def __init__(self) -> None:
         self._events: dict[QueueName, asyncio.Event] = {}
+        self.waiting = 0  # long polls waiting right now (shown in /health)
 
     def ticket(self, queue: QueueName) -> asyncio.Event:
         event = self._events.get(queue)
@@ -30,8 +31,11 @@ class Arrivals:
         if event is not None:
             event.set()
 
-    @staticmethod
-    async def wait(ticket: asyncio.Event, timeout: float) -> None:
+    async def wait(self, ticket: asyncio.Event, timeout: float) -> None:
         """Until ``ticket`` is set or ``timeout`` seconds passed."""
-        with contextlib.suppress(TimeoutError):
-            await asyncio.wait_for(ticket.wait(), timeout)
+        self.waiting += 1
+        try:
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(ticket.wait(), timeout)
+        finally:
+            self.waiting -= 1

@@ -44,6 +44,10 @@ class SqsProvider(MessageOperations, QueueOperations, MoveTaskOperations, Provid
     async def stop(self) -> None:
         await self.stop_background()
 
+    def status(self) -> dict[str, int]:
+        """For /health: how many ReceiveMessage long polls are waiting."""
+        return {"long_polls_waiting": self.arrivals.waiting}
+
     async def _sweep_forever(self) -> None:
         """Drop messages past their queue's retention period, and deduplication ids past
         their five minutes (a receive skips expired messages meanwhile)."""

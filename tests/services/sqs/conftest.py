@@ -7,7 +7,9 @@ Expected answers are AWS's, as collected with their sources in ``.briefs/sqs-ref
 from __future__ import annotations
 
 import hashlib
+import json
 import time
+import urllib.request
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from typing import Any, TypeVar
@@ -117,11 +119,15 @@ def eventually(probe: Callable[[], T | None], timeout: float = 10.0, interval: f
         time.sleep(interval)
 
 
-def settle() -> None:
-    """Give a long poll that was just sent time to reach the server and start waiting: what
-    happens before it would be found at once, and would not test the wake-up. (Nothing a
-    client can observe says a poll is waiting, so this one pause cannot poll a condition.)"""
-    time.sleep(0.5)
+def settle(server: LambdaliteServer) -> None:
+    """Until a long poll waits in the server: what happens before it would be found at once,
+    and would not test the wake-up."""
+
+    def waiting() -> bool:
+        with urllib.request.urlopen(f"{server.endpoint}/_lambdalite/health") as answer:
+            return bool(json.load(answer)["sqs"]["long_polls_waiting"])
+
+    eventually(waiting)
 
 
 def counts(sqs: Any, url: str) -> tuple[int, int, int]:

@@ -173,7 +173,7 @@ def test_a_long_poll_wakes_when_a_group_is_unblocked(
     thread = threading.Thread(target=poll)
     thread.start()
     assert asked.wait(10)
-    settle()
+    settle(server)
     sqs.delete_message(QueueUrl=url, ReceiptHandle=first["ReceiptHandle"])
     thread.join(30)
     assert [m["Body"] for m in result["answer"]["Messages"]] == ["second"]

@@ -535,7 +535,7 @@ def test_a_long_poll_returns_as_soon_as_a_message_arrives(
     thread = threading.Thread(target=poll)
     thread.start()
     assert asked.wait(10)
-    settle()
+    settle(server)
     sqs.send_message(QueueUrl=url, MessageBody="wake up")
     thread.join(30)
     assert not thread.is_alive()
