@@ -6,6 +6,8 @@
   integrations", http-api-troubleshooting-lambda.html).
 - Integration timed out: 503 ``{"message":"Service Unavailable"}`` (HTTP APIs' answer when
   ``TimeoutInMillis`` passes, where REST APIs answer 504).
+- Throttled by the stage's or the route's settings: 429 ``{"message":"Too Many Requests"}``
+  (http-api-throttling.html).
 - Authorizers: 401 ``{"message":"Unauthorized"}`` for a missing or invalid token or identity
   source, 403 ``{"message":"Forbidden"}`` for a denied request
   (http-api-troubleshooting-jwt.html, http-api-lambda-authorizer.html).
@@ -33,6 +35,10 @@ def not_found() -> HttpResponse:
 
 def internal_error() -> HttpResponse:
     return message(500, "Internal Server Error")
+
+
+def throttled() -> HttpResponse:
+    return message(429, "Too Many Requests")
 
 
 def unavailable() -> HttpResponse:

@@ -46,6 +46,7 @@ from lambdalite.gateway.lambda_auth import (
     LambdaAuthorizers,
     identity_values,
 )
+from lambdalite.gateway.throttling import TokenBuckets
 from lambdalite.services.apigatewayv2 import routing
 from lambdalite.services.apigatewayv2.lookup import Deployed, Lookup
 from lambdalite.services.platform import Platform
@@ -90,6 +91,7 @@ class HttpApis:
         self._integrations = Integrations(platform)
         self._jwt = JwtVerifier()
         self._lambda_auth = LambdaAuthorizers()
+        self._buckets = TokenBuckets()
 
     async def handle(
         self, address: ApiAddress, request: HttpRequest, scope: Mapping[str, Any]
@@ -168,8 +170,23 @@ class HttpApis:
 
     async def _run(self, call: ApiCall) -> HttpResponse:
         integration = _integration(call)
+        self._throttle(call)
         await self._authorize(call)
         return await self._integrations.run(call, integration)
+
+    def _throttle(self, call: ApiCall) -> None:
+        """The route's limits, else the stage's defaults (http-api-throttling.html: route
+        settings override the stage's); none set, none applied."""
+        stage = call.deployed.stage
+        limits = (stage.get("RouteSettings") or {}).get(call.route_key) or {}
+        defaults = stage.get("DefaultRouteSettings") or {}
+        rate = limits.get("ThrottlingRateLimit", defaults.get("ThrottlingRateLimit"))
+        burst = limits.get("ThrottlingBurstLimit", defaults.get("ThrottlingBurstLimit"))
+        if rate is None or burst is None:
+            return
+        key = f"{call.deployed.api['ApiId']}/{call.stage_name}/{call.route_key}"
+        if not self._buckets.take(key, float(rate), float(burst)):
+            raise Answered(api_errors.throttled())
 
     # --- authorization ----------------------------------------------------------------------
 

@@ -22,6 +22,7 @@ from sqlalchemy import Connection
 
 from lambdalite.gateway import rest_errors
 from lambdalite.gateway.api_errors import Answered
+from lambdalite.gateway.throttling import TokenBuckets
 from lambdalite.services.apigateway.base import (
     API_KEY_KIND,
     API_KEY_VALUE_KIND,
@@ -39,12 +40,6 @@ class KeyUse:
     key_id: str
 
 
-@dataclass(slots=True)
-class _Bucket:
-    tokens: float
-    at: float
-
-
 class KeyGate:
     """Admits requests to methods that require an API key."""
 
@@ -55,7 +50,7 @@ class KeyGate:
         self._values = Repository(store, API_KEY_VALUE_KIND)
         self._plans = Repository(store, USAGE_PLAN_KIND)
         self._quotas = Repository(store, QUOTA_KIND)
-        self._buckets: dict[str, _Bucket] = {}
+        self._buckets = TokenBuckets(clock)
 
     async def admit(self, scope: Scope, api_id: str, stage: str, value: str | None) -> KeyUse:
         """The key's use, or Answered with 403 or 429."""
@@ -92,13 +87,8 @@ class KeyGate:
             return
         rate = float(throttle.get("rateLimit") or 0.0)
         burst = float(throttle.get("burstLimit") or 0.0)
-        now = self._clock()
-        bucket = self._buckets.setdefault(where, _Bucket(burst, now))
-        bucket.tokens = min(burst, bucket.tokens + (now - bucket.at) * rate)
-        bucket.at = now
-        if bucket.tokens < 1.0:
+        if not self._buckets.take(where, rate, burst):
             raise Answered(rest_errors.throttled())
-        bucket.tokens -= 1.0
 
     async def _count(self, scope: Scope, where: str, quota: dict[str, Any]) -> None:
         """Count the request in the current period; 429 Limit Exceeded once it is used up."""

@@ -464,3 +464,19 @@ def test_cors_preflight_and_headers(full: ApiEndpoint) -> None:
 def test_request_ids_are_unique(quick: ApiEndpoint) -> None:
     ids = {quick.call("GET", "/").header("apigw-requestid") for _ in range(3)}
     assert len(ids) == 3 and all(i and len(i) == 16 for i in ids)
+
+
+def test_route_throttling_answers_429(apigw: Any, functions: dict[str, str], port: int) -> None:
+    api = apigw.create_api(Name="throttled", ProtocolType="HTTP", Target=functions["api-mirror"])
+    endpoint = ApiEndpoint(api["ApiId"], port)
+    # One request of burst, refilled once in 1,000 seconds: the second one is throttled; the
+    # route's own settings win over the stage's defaults (which allow plenty).
+    apigw.update_stage(
+        ApiId=api["ApiId"],
+        StageName="$default",
+        DefaultRouteSettings={"ThrottlingBurstLimit": 100, "ThrottlingRateLimit": 100.0},
+        RouteSettings={"$default": {"ThrottlingBurstLimit": 1, "ThrottlingRateLimit": 0.001}},
+    )
+    assert endpoint.call("GET", "/").status == 200
+    throttled = endpoint.call("GET", "/")
+    assert (throttled.status, throttled.json()) == (429, {"message": "Too Many Requests"})
