@@ -18,11 +18,13 @@ from lambdalite.services.apigatewayv2.base import (
     ApiGatewayV2Base,
     Params,
     State,
+    existing_child,
     new_id,
     paginate,
     public,
+    refuse_if_routed,
 )
-from lambdalite.services.apigatewayv2.errors import BadRequest, Conflict, not_found
+from lambdalite.services.apigatewayv2.errors import BadRequest
 from lambdalite.services.apigatewayv2.validation import check_identity_source
 
 _SETTABLE = (
@@ -73,15 +75,9 @@ class AuthorizerOperations(ApiGatewayV2Base):
 
         def mutate(conn: Connection, state: State) -> None:
             existing_authorizer(state, authorizer_id)
-            users = [
-                r["RouteKey"]
-                for r in state["Routes"].values()
-                if r.get("AuthorizerId") == authorizer_id
-            ]
-            if users:
-                raise Conflict(
-                    f"Authorizer {authorizer_id} is in use by routes: {', '.join(users)}"
-                )
+            refuse_if_routed(
+                state, "Authorizer", authorizer_id, lambda r: r.get("AuthorizerId") == authorizer_id
+            )
             del state["Authorizers"][authorizer_id]
 
         await self.change(ctx, request["ApiId"], mutate)
@@ -89,10 +85,7 @@ class AuthorizerOperations(ApiGatewayV2Base):
 
 
 def existing_authorizer(state: State, authorizer_id: str) -> Params:
-    authorizer: Params | None = state["Authorizers"].get(authorizer_id)
-    if authorizer is None:
-        raise not_found("Authorizer", authorizer_id)
-    return authorizer
+    return existing_child(state, "Authorizers", authorizer_id)
 
 
 def check_authorizer(authorizer: Params) -> None:

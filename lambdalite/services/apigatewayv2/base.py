@@ -25,7 +25,7 @@ from typing import Any, TypeVar
 from sqlalchemy import Connection
 
 from lambdalite.aws.context import RequestContext
-from lambdalite.services.apigatewayv2.errors import BadRequest, api_not_found
+from lambdalite.services.apigatewayv2.errors import BadRequest, Conflict, api_not_found, not_found
 from lambdalite.services.platform import Platform
 from lambdalite.store import Record, Repository, Scope
 
@@ -148,6 +148,24 @@ class ApiGatewayV2Base:
         stage["DeploymentId"] = deployment_id
         stage["LastDeploymentStatusMessage"] = deployed_message(deployment_id)
         stage["LastUpdatedDate"] = self.clock()
+
+
+def existing_child(state: State, collection: str, identifier: str) -> Params:
+    """The route, integration or authorizer ``identifier`` of ``collection`` ("Routes", ...);
+    NotFound naming it ("Route", ...) otherwise."""
+    child: Params | None = state[collection].get(identifier)
+    if child is None:
+        raise not_found(collection[:-1], identifier)
+    return child
+
+
+def refuse_if_routed(
+    state: State, what: str, identifier: str, uses: Callable[[Params], bool]
+) -> None:
+    """A route still using ``what`` ``identifier`` (as ``uses`` tells) keeps it: Conflict."""
+    users = [r["RouteKey"] for r in state["Routes"].values() if uses(r)]
+    if users:
+        raise Conflict(f"{what} {identifier} is in use by routes: {', '.join(users)}")
 
 
 def snapshot(state: State) -> Params:

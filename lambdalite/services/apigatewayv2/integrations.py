@@ -19,11 +19,13 @@ from lambdalite.services.apigatewayv2.base import (
     ApiGatewayV2Base,
     Params,
     State,
+    existing_child,
     new_id,
     paginate,
     public,
+    refuse_if_routed,
 )
-from lambdalite.services.apigatewayv2.errors import BadRequest, Conflict, NotServed, not_found
+from lambdalite.services.apigatewayv2.errors import BadRequest, NotServed
 
 _SETTABLE = (
     "ConnectionType",
@@ -91,16 +93,11 @@ class IntegrationOperations(ApiGatewayV2Base):
 
         def mutate(conn: Connection, state: State) -> None:
             existing_integration(state, integration_id)
-            users = [
-                r["RouteKey"]
-                for r in state["Routes"].values()
-                if r.get("Target") == f"integrations/{integration_id}"
-            ]
-            if users:
-                # wording unverified: a route's target must exist (see routes.check_route).
-                raise Conflict(
-                    f"Integration {integration_id} is in use by routes: {', '.join(users)}"
-                )
+            # wording unverified: a route's target must exist (see routes.check_route).
+            target = f"integrations/{integration_id}"
+            refuse_if_routed(
+                state, "Integration", integration_id, lambda r: r.get("Target") == target
+            )
             del state["Integrations"][integration_id]
 
         await self.change(ctx, request["ApiId"], mutate)
@@ -108,10 +105,7 @@ class IntegrationOperations(ApiGatewayV2Base):
 
 
 def existing_integration(state: State, integration_id: str) -> Params:
-    integration: Params | None = state["Integrations"].get(integration_id)
-    if integration is None:
-        raise not_found("Integration", integration_id)
-    return integration
+    return existing_child(state, "Integrations", integration_id)
 
 
 def check_integration(integration: Params) -> None:

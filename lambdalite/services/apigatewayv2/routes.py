@@ -17,6 +17,7 @@ from lambdalite.services.apigatewayv2.base import (
     ApiGatewayV2Base,
     Params,
     State,
+    existing_child,
     new_id,
     paginate,
     public,
@@ -108,11 +109,7 @@ class RouteOperations(ApiGatewayV2Base):
 
 
 def existing_route(state: State, route_id: str) -> Params:
-    route = state["Routes"].get(route_id)
-    if route is None:
-        raise not_found("Route", route_id)
-    route_dict: Params = route
-    return route_dict
+    return existing_child(state, "Routes", route_id)
 
 
 def check_route(state: State, route: Params) -> None:
