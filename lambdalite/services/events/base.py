@@ -7,12 +7,12 @@ targets and tags, ``events.timer`` (triggers/schedules.py) keyed like the rule i
 
 from __future__ import annotations
 
-import asyncio
 import time
-from collections.abc import Callable, Coroutine
+from collections.abc import Callable
 from typing import Any
 
 from lambdalite.aws.context import RequestContext
+from lambdalite.services.background import BackgroundWork
 from lambdalite.services.events.arns import DEFAULT_BUS, bus_arn, bus_name, rule_key
 from lambdalite.services.events.errors import bus_not_found, rule_not_found
 from lambdalite.services.platform import Platform
@@ -26,7 +26,7 @@ RULE_KIND = "events.rule"
 TIMER_KIND = "events.timer"
 
 
-class EventsBase:
+class EventsBase(BackgroundWork):
     """State shared by the EventBridge operation groups."""
 
     def __init__(self, platform: Platform, clock: Callable[[], float] = time.time) -> None:
@@ -39,7 +39,6 @@ class EventsBase:
             platform.store, TIMER_KIND, self.schedule_clock, self.fire_rule_schedule
         )
         self.patterns: dict[tuple[str, str, str, int], Pattern] = {}  # compiled, by rule version
-        self._background: set[asyncio.Task[None]] = set()
 
     @staticmethod
     def scope(ctx: RequestContext) -> Scope:
@@ -67,13 +66,3 @@ class EventsBase:
         if record is None:
             raise rule_not_found(name, bus)
         return record
-
-    def spawn(self, work: Coroutine[Any, Any, None]) -> None:
-        task = asyncio.get_running_loop().create_task(work)
-        self._background.add(task)
-        task.add_done_callback(self._background.discard)
-
-    async def stop_background(self) -> None:
-        for task in list(self._background):
-            task.cancel()
-        await asyncio.gather(*self._background, return_exceptions=True)

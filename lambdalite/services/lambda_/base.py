@@ -3,11 +3,11 @@ reference (name, version or alias) to the configuration it stands for."""
 
 from __future__ import annotations
 
-import asyncio
 from collections.abc import Coroutine
 from typing import Any
 
 from lambdalite.aws.context import RequestContext
+from lambdalite.services.background import BackgroundWork
 from lambdalite.services.lambda_.arns import LATEST, FunctionRef, parse_function
 from lambdalite.services.lambda_.code import CodeStore, Package
 from lambdalite.services.lambda_.errors import (
@@ -22,7 +22,7 @@ from lambdalite.store import Record, Repository, Scope
 Params = dict[str, Any]
 
 
-class LambdaBase:
+class LambdaBase(BackgroundWork):
     """State and lookups shared by the operation groups that make up the Lambda provider."""
 
     def __init__(self, platform: Platform) -> None:
@@ -30,7 +30,6 @@ class LambdaBase:
         self.settings = platform.settings
         self.code = CodeStore(platform.blobs, platform.settings.data_dir / "code")
         self._repositories: dict[str, Repository] = {}
-        self._background: set[asyncio.Task[None]] = set()
 
     def repository(self, kind: str) -> Repository:
         if kind not in self._repositories:
@@ -53,12 +52,6 @@ class LambdaBase:
     def scope(ctx: RequestContext) -> Scope:
         return Scope(ctx.account_id, ctx.region)
 
-    def spawn(self, work: Coroutine[Any, Any, None]) -> None:
-        """Run ``work`` in the background, keeping a reference so it is not collected."""
-        task = asyncio.get_running_loop().create_task(work)
-        self._background.add(task)
-        task.add_done_callback(self._background.discard)
-
     async def complete_transition(self, transition: Coroutine[Any, Any, None]) -> None:
         """Complete a state transition (Pending -> Active, InProgress -> Successful, ...).
 
@@ -73,11 +66,6 @@ class LambdaBase:
 
     async def prepare_first_start(self, scope: Scope, name: str) -> None:
         """Called when a function became Active: ready its first cold start (see invoke.py)."""
-
-    async def stop_background(self) -> None:
-        for task in list(self._background):
-            task.cancel()
-        await asyncio.gather(*self._background, return_exceptions=True)
 
     async def attached_layers(self, ctx: RequestContext, arns: list[str] | None) -> dict[str, Any]:
         """The ``Layers`` member a configuration gets for ``arns`` (LayerOperations resolves)."""

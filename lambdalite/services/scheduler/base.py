@@ -7,12 +7,12 @@ group is implicit, stored only once it carries tags), ``scheduler.schedule`` key
 
 from __future__ import annotations
 
-import asyncio
 import time
-from collections.abc import Callable, Coroutine
+from collections.abc import Callable
 from typing import Any
 
 from lambdalite.aws.context import RequestContext
+from lambdalite.services.background import BackgroundWork
 from lambdalite.services.platform import Platform
 from lambdalite.services.scheduler.errors import group_not_found, schedule_not_found
 from lambdalite.store import Record, Repository, Scope
@@ -33,7 +33,7 @@ def schedule_arn(scope: Scope, group: str, name: str) -> str:
     return f"arn:aws:scheduler:{scope.region}:{scope.account}:schedule/{group}/{name}"
 
 
-class SchedulerBase:
+class SchedulerBase(BackgroundWork):
     """State shared by the Scheduler operation groups."""
 
     def __init__(self, platform: Platform, clock: Callable[[], float] = time.time) -> None:
@@ -45,7 +45,6 @@ class SchedulerBase:
         self.runner = ScheduleRunner(
             platform.store, TIMER_KIND, self.schedule_clock, self.fire_schedule
         )
-        self._background: set[asyncio.Task[None]] = set()
 
     @staticmethod
     def scope(ctx: RequestContext) -> Scope:
@@ -74,13 +73,3 @@ class SchedulerBase:
         if record is None:
             raise schedule_not_found(request["Name"])
         return record
-
-    def spawn(self, work: Coroutine[Any, Any, None]) -> None:
-        task = asyncio.get_running_loop().create_task(work)
-        self._background.add(task)
-        task.add_done_callback(self._background.discard)
-
-    async def stop_background(self) -> None:
-        for task in list(self._background):
-            task.cancel()
-        await asyncio.gather(*self._background, return_exceptions=True)

@@ -2,14 +2,14 @@
 
 from __future__ import annotations
 
-import asyncio
 import time
-from collections.abc import Callable, Coroutine
+from collections.abc import Callable
 from typing import Any
 
 from sqlalchemy import Connection
 
 from lambdalite.aws.context import RequestContext
+from lambdalite.services.background import BackgroundWork
 from lambdalite.services.platform import Platform
 from lambdalite.services.sqs.arrivals import Arrivals
 from lambdalite.services.sqs.errors import QueueDoesNotExist
@@ -21,7 +21,7 @@ Params = dict[str, Any]
 QUEUE_KIND = "sqs.queue"
 
 
-class SqsBase:
+class SqsBase(BackgroundWork):
     """State shared by the SQS operation groups."""
 
     def __init__(self, platform: Platform, clock: Callable[[], float] = time.time) -> None:
@@ -31,7 +31,6 @@ class SqsBase:
         self.arrivals = Arrivals()
         # (queue, ReceiveRequestAttemptId) -> (expiry in epoch ms, the messages received)
         self.attempts: dict[tuple[QueueName, str], tuple[int, list[Message]]] = {}
-        self._background: set[asyncio.Task[None]] = set()
 
     def now_ms(self) -> int:
         return int(self.clock() * 1000)
@@ -67,13 +66,3 @@ class SqsBase:
     def queue_in(self, conn: Connection, name: QueueName) -> Queue | None:
         record = self.queues.get_in(conn, name.scope, name.name)
         return None if record is None else Queue.of(name, record)
-
-    def spawn(self, work: Coroutine[Any, Any, None]) -> None:
-        task = asyncio.get_running_loop().create_task(work)
-        self._background.add(task)
-        task.add_done_callback(self._background.discard)
-
-    async def stop_background(self) -> None:
-        for task in list(self._background):
-            task.cancel()
-        await asyncio.gather(*self._background, return_exceptions=True)
