@@ -18,13 +18,17 @@ a name in both), ``body`` and ``isBase64Encoded`` optional. Anything else is mal
 
 from __future__ import annotations
 
-import base64
 import json
 from dataclasses import dataclass
 from typing import Any
 
 from lambdalite.aws.http import HttpResponse, parse_pairs
-from lambdalite.gateway.events_v2 import InboundRequest, RequestContextV2, is_text, request_time
+from lambdalite.gateway.events_v2 import (
+    InboundRequest,
+    RequestContextV2,
+    encoded_body,
+    request_time,
+)
 from lambdalite.gateway.responses import (
     FRAMING,
     JSON_TYPE,
@@ -35,7 +39,7 @@ from lambdalite.gateway.responses import (
     status_code,
 )
 
-_IDENTITY_KEYS = (
+IDENTITY_KEYS = (
     "accessKey",
     "accountId",
     "caller",
@@ -49,7 +53,7 @@ _IDENTITY_KEYS = (
     "userAgent",
     "userArn",
 )
-_HOP_BY_HOP = frozenset({"connection", "keep-alive", "te", "trailer", "transfer-encoding"})
+HOP_BY_HOP = frozenset({"connection", "keep-alive", "te", "trailer", "transfer-encoding"})
 
 
 @dataclass(frozen=True, slots=True)
@@ -64,9 +68,7 @@ def build_event(
     request: InboundRequest, context: RequestContextV2, extras: V1Extras
 ) -> dict[str, Any]:
     """The payload 1.0 event for ``request``."""
-    headers, multi_headers = value_maps(
-        [p for p in request.header_pairs if p[0] not in _HOP_BY_HOP]
-    )
+    headers, multi_headers = value_maps([p for p in request.header_pairs if p[0] not in HOP_BY_HOP])
     query, multi_query = value_maps(parse_pairs(request.raw_query))
     event: dict[str, Any] = {
         "version": "1.0",
@@ -121,7 +123,7 @@ def _request_context(
 
 
 def _identity(request: InboundRequest, caller: dict[str, Any] | None) -> dict[str, Any]:
-    identity: dict[str, Any] = dict.fromkeys(_IDENTITY_KEYS)
+    identity: dict[str, Any] = dict.fromkeys(IDENTITY_KEYS)
     identity["sourceIp"] = request.source_ip
     identity["userAgent"] = next((v for n, v in request.header_pairs if n == "user-agent"), None)
     identity.update(caller or {})
@@ -131,13 +133,7 @@ def _identity(request: InboundRequest, caller: dict[str, Any] | None) -> dict[st
 def _body(request: InboundRequest) -> dict[str, Any]:
     if not request.body:
         return {"body": None, "isBase64Encoded": False}
-    content_type = next((v for n, v in request.header_pairs if n == "content-type"), "")
-    if is_text(content_type):
-        try:
-            return {"body": request.body.decode("utf-8"), "isBase64Encoded": False}
-        except UnicodeDecodeError:
-            pass  # declared text, but not UTF-8: sent as the bytes it is
-    return {"body": base64.b64encode(request.body).decode("ascii"), "isBase64Encoded": True}
+    return encoded_body(request)
 
 
 # --- the response --------------------------------------------------------------------------------

@@ -154,6 +154,11 @@ def _http(request: InboundRequest) -> dict[str, Any]:
 def _body(request: InboundRequest) -> dict[str, Any]:
     if not request.body:
         return {"isBase64Encoded": False}
+    return encoded_body(request)
+
+
+def encoded_body(request: InboundRequest) -> dict[str, Any]:
+    """A non-empty body as the events carry it: text for text media types, else base64."""
     content_type = next((v for n, v in request.header_pairs if n == "content-type"), "")
     if is_text(content_type):
         try:

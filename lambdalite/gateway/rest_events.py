@@ -27,27 +27,11 @@ from dataclasses import dataclass
 from typing import Any
 
 from lambdalite.aws.http import parse_pairs
-from lambdalite.gateway.events_v1 import value_maps
+from lambdalite.gateway.events_v1 import HOP_BY_HOP, IDENTITY_KEYS, value_maps
 from lambdalite.gateway.events_v2 import InboundRequest, request_time
 from lambdalite.gateway.rest_keys import KeyUse
 from lambdalite.gateway.rest_routing import Matched
 from lambdalite.services.apigateway.lookup import RestDeployed
-
-_IDENTITY_KEYS = (
-    "accessKey",
-    "accountId",
-    "caller",
-    "cognitoAuthenticationProvider",
-    "cognitoAuthenticationType",
-    "cognitoIdentityId",
-    "cognitoIdentityPoolId",
-    "principalOrgId",
-    "sourceIp",
-    "user",
-    "userAgent",
-    "userArn",
-)
-_HOP_BY_HOP = frozenset({"connection", "keep-alive", "te", "trailer", "transfer-encoding"})
 
 
 @dataclass(slots=True)
@@ -72,7 +56,7 @@ class RestCall:
 def build_event(call: RestCall) -> dict[str, Any]:
     """The proxy event for ``call``."""
     inbound = call.inbound
-    pairs = [(canonical(n), v) for n, v in inbound.header_pairs if n not in _HOP_BY_HOP]
+    pairs = [(canonical(n), v) for n, v in inbound.header_pairs if n not in HOP_BY_HOP]
     headers, multi_headers = value_maps(pairs)
     query, multi_query = value_maps(parse_pairs(inbound.raw_query))
     event: dict[str, Any] = {
@@ -119,7 +103,7 @@ def _request_context(call: RestCall) -> dict[str, Any]:
 
 
 def _identity(call: RestCall) -> dict[str, Any]:
-    identity: dict[str, Any] = dict.fromkeys(_IDENTITY_KEYS)
+    identity: dict[str, Any] = dict.fromkeys(IDENTITY_KEYS)
     identity["sourceIp"] = call.inbound.source_ip
     identity["userAgent"] = _header(call.inbound, "user-agent")
     if call.key is not None:
