@@ -28,7 +28,7 @@ from sqlalchemy import Connection
 
 from lambdalite.aws.context import RequestContext
 from lambdalite.services.apigateway.errors import api_not_found
-from lambdalite.services.apigatewayv2.base import GLOBAL, new_id, public
+from lambdalite.services.apigatewayv2.base import GLOBAL, ApiRecords, new_id, public
 from lambdalite.services.platform import Platform
 from lambdalite.store import Record, Repository, Scope
 
@@ -64,6 +64,7 @@ class RestBase:
         self.key_values = Repository(platform.store, API_KEY_VALUE_KIND, clock=clock)
         self.plans = Repository(platform.store, USAGE_PLAN_KIND, clock=clock)
         self.quotas = Repository(platform.store, QUOTA_KIND, clock=clock)
+        self.records = ApiRecords(self.apis, platform.store, api_not_found)
 
     @staticmethod
     def scope(ctx: RequestContext) -> Scope:
@@ -71,30 +72,16 @@ class RestBase:
 
     async def load(self, ctx: RequestContext, api_id: str) -> State:
         """The REST API's record data, or NotFoundException."""
-        record = await self.apis.get(self.scope(ctx), api_id)
-        if record is None:
-            raise api_not_found(ctx.account_id, api_id)
-        return record.data
+        return await self.records.load(self.scope(ctx), api_id)
 
     async def change(
         self, ctx: RequestContext, api_id: str, mutate: Callable[[Connection, State], T]
     ) -> T:
         """Apply ``mutate`` to the API's state and store it, in one transaction."""
-        scope = self.scope(ctx)
-
-        def job(conn: Connection) -> T:
-            record = self.existing_in(conn, scope, api_id)
-            result = mutate(conn, record.data)
-            self.apis.put_in(conn, scope, api_id, record.data, expect_version=record.version)
-            return result
-
-        return await self.platform.store.write(job)
+        return await self.records.change(self.scope(ctx), api_id, mutate)
 
     def existing_in(self, conn: Connection, scope: Scope, api_id: str) -> Record:
-        record = self.apis.get_in(conn, scope, api_id)
-        if record is None:
-            raise api_not_found(scope.account, api_id)
-        return record
+        return self.records.existing_in(conn, scope, api_id)
 
 
 def listing(items: list[Params], request: Params, key: str = "id") -> Params:

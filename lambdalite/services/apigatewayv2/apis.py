@@ -159,7 +159,7 @@ class ApiOperations(ApiGatewayV2Base):
         scope, api_id = self.scope(ctx), request["ApiId"]
 
         def job(conn: Connection) -> None:
-            self._existing_in(conn, scope, api_id)
+            self.records.existing_in(conn, scope, api_id)
             for record in self.deployments.list_in(conn, scope, prefix=f"{api_id}/"):
                 self.deployments.delete_in(conn, scope, record.key)
             self.apis.delete_in(conn, scope, api_id)

@@ -27,7 +27,7 @@ from sqlalchemy import Connection
 from lambdalite.aws.context import RequestContext
 from lambdalite.services.apigatewayv2.errors import BadRequest, Conflict, api_not_found, not_found
 from lambdalite.services.platform import Platform
-from lambdalite.store import Record, Repository, Scope
+from lambdalite.store import Record, Repository, Scope, Store
 
 Params = dict[str, Any]
 State = dict[str, Any]
@@ -60,6 +60,49 @@ def deployed_message(deployment_id: str) -> str:
     return f"Successfully deployed stage with deployment ID '{deployment_id}'"
 
 
+class ApiRecords:
+    """APIs kept as one JSON record each (both API Gateway versions), read and changed whole:
+    a change is one transaction that fails when the API is gone or changed meanwhile."""
+
+    def __init__(
+        self, repository: Repository, store: Store, missing: Callable[[str, str], Exception]
+    ) -> None:
+        self._repository = repository
+        self._store = store
+        self._missing = missing  # (account, api id) -> the service's NotFoundException
+
+    async def load(self, scope: Scope, api_id: str) -> State:
+        record = await self._repository.get(scope, api_id)
+        if record is None:
+            raise self._missing(scope.account, api_id)
+        return record.data
+
+    def existing_in(self, conn: Connection, scope: Scope, api_id: str) -> Record:
+        record = self._repository.get_in(conn, scope, api_id)
+        if record is None:
+            raise self._missing(scope.account, api_id)
+        return record
+
+    async def change(
+        self,
+        scope: Scope,
+        api_id: str,
+        mutate: Callable[[Connection, State], T],
+        then: Callable[[Connection, State], None] | None = None,
+    ) -> T:
+        """Apply ``mutate`` (and ``then``, on its result) to the API's state and store it."""
+
+        def job(conn: Connection) -> T:
+            record = self.existing_in(conn, scope, api_id)
+            result = mutate(conn, record.data)
+            if then is not None:
+                then(conn, record.data)
+            self._repository.put_in(conn, scope, api_id, record.data, expect_version=record.version)
+            return result
+
+        return await self._store.write(job)
+
+
 class ApiGatewayV2Base:
     """State shared by the API Gateway v2 operation groups."""
 
@@ -69,6 +112,7 @@ class ApiGatewayV2Base:
         self.apis = Repository(platform.store, API_KIND, clock=clock)
         self.deployments = Repository(platform.store, DEPLOYMENT_KIND, clock=clock)
         self.endpoints = Repository(platform.store, ENDPOINT_KIND, clock=clock)
+        self.records = ApiRecords(self.apis, platform.store, api_not_found)
 
     @staticmethod
     def scope(ctx: RequestContext) -> Scope:
@@ -84,10 +128,7 @@ class ApiGatewayV2Base:
 
     async def load(self, ctx: RequestContext, api_id: str) -> State:
         """The API's record data, or NotFoundException."""
-        record = await self.apis.get(self.scope(ctx), api_id)
-        if record is None:
-            raise api_not_found(ctx.account_id, api_id)
-        return record.data
+        return await self.records.load(self.scope(ctx), api_id)
 
     async def change(
         self,
@@ -101,22 +142,10 @@ class ApiGatewayV2Base:
         ``redeploy``, stages with AutoDeploy get a new deployment of the result."""
         scope = self.scope(ctx)
 
-        def job(conn: Connection) -> T:
-            record = self._existing_in(conn, scope, api_id)
-            state = record.data
-            result = mutate(conn, state)
-            if redeploy:
-                self.auto_deploy_in(conn, scope, state)
-            self.apis.put_in(conn, scope, api_id, state, expect_version=record.version)
-            return result
+        def deploy(conn: Connection, state: State) -> None:
+            self.auto_deploy_in(conn, scope, state)
 
-        return await self.platform.store.write(job)
-
-    def _existing_in(self, conn: Connection, scope: Scope, api_id: str) -> Record:
-        record = self.apis.get_in(conn, scope, api_id)
-        if record is None:
-            raise api_not_found(scope.account, api_id)
-        return record
+        return await self.records.change(scope, api_id, mutate, deploy if redeploy else None)
 
     def auto_deploy_in(self, conn: Connection, scope: Scope, state: State) -> None:
         """A new deployment for every stage with AutoDeploy, when there is a route to deploy."""

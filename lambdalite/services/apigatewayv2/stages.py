@@ -191,7 +191,7 @@ class StageOperations(ApiGatewayV2Base):
         scope, key = self.scope(ctx), f"{request['ApiId']}/{request['DeploymentId']}"
 
         def job(conn: Connection) -> Params:
-            self._existing_in(conn, scope, request["ApiId"])
+            self.records.existing_in(conn, scope, request["ApiId"])
             record = self.deployments.get_in(conn, scope, key)
             if record is None:
                 raise not_found("Deployment", request["DeploymentId"])
@@ -208,7 +208,7 @@ class StageOperations(ApiGatewayV2Base):
         scope, deployment_id = self.scope(ctx), request["DeploymentId"]
 
         def job(conn: Connection) -> None:
-            state = self._existing_in(conn, scope, request["ApiId"]).data
+            state = self.records.existing_in(conn, scope, request["ApiId"]).data
             self._existing_deployment_in(conn, scope, state, deployment_id)
             if any(s.get("DeploymentId") == deployment_id for s in state["Stages"].values()):
                 raise BadRequest(
