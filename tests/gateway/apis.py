@@ -3,7 +3,6 @@ small local servers the tests point integrations and JWT authorizers at."""
 
 from __future__ import annotations
 
-import http.client
 import json
 import threading
 from collections.abc import Callable, Iterator
@@ -16,7 +15,7 @@ from botocore.auth import SigV4Auth
 from botocore.awsrequest import AWSRequest
 from botocore.credentials import Credentials
 
-from .urls import Reply
+from .urls import Reply, send_to
 
 
 @dataclass(frozen=True)
@@ -41,20 +40,7 @@ class ApiEndpoint:
         """One request; ``*.localhost`` need not resolve (the Host header names the API)."""
         host = f"127.0.0.1:{self.port}" if path_style else self.host
         target = f"/_aws/execute-api/{self.api_id}{path}" if path_style else path
-        connection = http.client.HTTPConnection("127.0.0.1", self.port, timeout=30)
-        try:
-            connection.putrequest(method, target, skip_host=True, skip_accept_encoding=True)
-            connection.putheader("Host", host)
-            for name, value in headers or []:
-                connection.putheader(name, value)
-            if body:
-                connection.putheader("Content-Length", str(len(body)))
-            connection.endheaders(body or None)
-            response = connection.getresponse()
-            received = [(n.lower(), v) for n, v in response.getheaders()]
-            return Reply(response.status, received, response.read())
-        finally:
-            connection.close()
+        return send_to(self.port, host, method, target, body=body, headers=headers)
 
     def signed_call(self, method: str, path: str, service: str = "execute-api") -> Reply:
         """A request signed with SigV4 as AWS's SDKs sign execute-api calls."""

@@ -35,6 +35,33 @@ class Reply:
         return json.loads(self.body)
 
 
+def send_to(
+    port: int,
+    host: str,
+    method: str,
+    target: str,
+    *,
+    body: bytes = b"",
+    headers: list[tuple[str, str]] | None = None,
+) -> Reply:
+    """One request to lambdalite's ``port`` with the Host header ``host`` (a ``*.localhost``
+    name need not resolve: the header names the API or URL)."""
+    connection = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
+    try:
+        connection.putrequest(method, target, skip_host=True, skip_accept_encoding=True)
+        connection.putheader("Host", host)
+        for name, value in headers or []:
+            connection.putheader(name, value)
+        if body:
+            connection.putheader("Content-Length", str(len(body)))
+        connection.endheaders(body or None)
+        response = connection.getresponse()
+        received = [(n.lower(), v) for n, v in response.getheaders()]
+        return Reply(response.status, received, response.read())
+    finally:
+        connection.close()
+
+
 @dataclass(frozen=True)
 class FunctionUrl:
     """A function URL as CreateFunctionUrlConfig answered it."""
@@ -66,20 +93,7 @@ class FunctionUrl:
         """Send one request to lambdalite's port; ``*.localhost`` need not resolve."""
         host = f"127.0.0.1:{self.port}" if path_style else self.host
         target = f"/_aws/lambda-url/{self.url_id}{path}" if path_style else path
-        connection = http.client.HTTPConnection("127.0.0.1", self.port, timeout=30)
-        try:
-            connection.putrequest(method, target, skip_host=True, skip_accept_encoding=True)
-            connection.putheader("Host", host)
-            for name, value in headers or []:
-                connection.putheader(name, value)
-            if body:
-                connection.putheader("Content-Length", str(len(body)))
-            connection.endheaders(body or None)
-            response = connection.getresponse()
-            received = [(n.lower(), v) for n, v in response.getheaders()]
-            return Reply(response.status, received, response.read())
-        finally:
-            connection.close()
+        return send_to(self.port, host, method, target, body=body, headers=headers)
 
     def signed_call(
         self,
