@@ -6,10 +6,10 @@ an id is): ``http://<api-id>.execute-api.localhost:<port>/<stage>/<path>`` or
 ``http://localhost:<port>/_aws/execute-api/<api-id>/<stage>/<path>``. The first path segment
 is the stage (REST APIs have no ``$default`` stage). Then: the resource and method
 (rest_routing.py; none: 403 "Missing Authentication Token"), the API key and usage plan when the
-method requires a key (rest_keys.py), and the function, invoked synchronously with the proxy
-event (rest_events.py); its result maps as payload 1.0 does (events_v1.map_response). Answers
-and their wording: rest_errors.py. Every response carries ``x-amzn-RequestId`` and
-``x-amz-apigw-id``, as AWS's do.
+method requires a key (rest_keys.py), the stage's method throttling, and the function, invoked
+synchronously with the proxy event (rest_events.py); its result maps as payload 1.0 does
+(events_v1.map_response). Answers and their wording: rest_errors.py. Every response carries
+``x-amzn-RequestId`` and ``x-amz-apigw-id``, as AWS's do.
 """
 
 from __future__ import annotations
@@ -34,6 +34,7 @@ from lambdalite.gateway.lambda_auth import function_arn
 from lambdalite.gateway.responses import MalformedResponse
 from lambdalite.gateway.rest_events import RestCall, build_event
 from lambdalite.gateway.rest_keys import KeyGate
+from lambdalite.gateway.throttling import TokenBuckets
 from lambdalite.services.apigateway.lookup import RestDeployed, RestLookup
 from lambdalite.services.platform import Platform
 
@@ -52,6 +53,7 @@ class RestApis:
     def __init__(self, platform: Platform) -> None:
         self._lookup = RestLookup(platform.store)
         self._keys = KeyGate(platform.store)
+        self._stage_buckets = TokenBuckets()
         self._integrations = Integrations(platform)
 
     async def serves(self, api_id: str) -> bool:
@@ -108,7 +110,24 @@ class RestApis:
             call.key = await self._keys.admit(
                 call.deployed.scope, call.api_id, call.stage_name, value
             )
+        self._throttle_stage(call)
         return await self._lambda(call, method["methodIntegration"])
+
+    def _throttle_stage(self, call: RestCall) -> None:
+        """The stage's method throttling (methodSettings ``<path>/<METHOD>``, else ``*/*``),
+        applied after a usage plan's per-client limits, as API Gateway orders them
+        (api-gateway-request-throttling.html); 429 Too Many Requests when it is spent."""
+        settings = call.deployed.stage.get("methodSettings") or {}
+        path = str(call.matched.resource.get("path", "/"))
+        key = f"{path[1:]}/{call.matched.method.get('httpMethod', '')}"
+        chosen = key if key in settings else "*/*"
+        setting = settings.get(chosen) or {}
+        if "throttlingRateLimit" not in setting:
+            return
+        rate = float(setting["throttlingRateLimit"])
+        burst = float(setting.get("throttlingBurstLimit") or 0)
+        if not self._stage_buckets.take(f"{call.api_id}/{call.stage_name}/{chosen}", rate, burst):
+            raise Answered(rest_errors.throttled())
 
     async def _lambda(self, call: RestCall, integration: dict[str, Any]) -> HttpResponse:
         payload = json.dumps(build_event(call), separators=(",", ":"), ensure_ascii=False)

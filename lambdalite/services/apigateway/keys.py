@@ -51,7 +51,10 @@ class KeyOperations(RestBase):
             "enabled": bool(request.get("enabled", False)),
             "createdDate": now,
             "lastUpdatedDate": now,
-            "stageKeys": list(request.get("stageKeys") or []),
+            # The ApiKey shape answers stage keys as "<restApiId>/<stageName>" strings.
+            "stageKeys": [
+                f"{k.get('restApiId')}/{k.get('stageName')}" for k in request.get("stageKeys") or []
+            ],
             "_plans": [],
         }
         key.update({k: request[k] for k in ("description", "customerId", "tags") if k in request})

@@ -20,9 +20,9 @@ from lambdalite.services.apigateway.base import SHORT_ID, Params, RestBase, Stat
 from lambdalite.services.apigateway.errors import BadRequest, NotServed
 
 # moto's rule, which follows AWS's message (errors.BAD_PATH_PART).
-_PATH_PART = re.compile(r"^(\{[a-zA-Z0-9._-]+\+?\}|[a-zA-Z0-9._:-]+)$")
+PATH_PART = re.compile(r"^(\{[a-zA-Z0-9._-]+\+?\}|[a-zA-Z0-9._:-]+)$")
 _METHODS = frozenset({"GET", "POST", "PUT", "DELETE", "PATCH", "HEAD", "OPTIONS", "ANY"})
-_LAMBDA_URI = re.compile(r"^arn:aws[a-z-]*:apigateway:[a-z0-9-]+:lambda:path/.+/functions/.+")
+LAMBDA_URI = re.compile(r"^arn:aws[a-z-]*:apigateway:[a-z0-9-]+:lambda:path/.+/functions/.+")
 _DEFAULT_TIMEOUT_MS = 29000  # AWS's default (and maximum without a quota raise) for REST
 
 
@@ -37,7 +37,7 @@ class ResourceOperations(RestBase):
 
     async def create_resource(self, ctx: RequestContext, request: Params) -> Params:
         part = request["pathPart"]
-        if not _PATH_PART.fullmatch(part):
+        if not PATH_PART.fullmatch(part):
             raise BadRequest(errors.BAD_PATH_PART)
 
         def mutate(conn: Connection, state: State) -> Params:
@@ -180,7 +180,7 @@ def _integration(request: Params) -> Params:
     if not request.get("integrationHttpMethod"):
         raise BadRequest(errors.NO_HTTP_METHOD)
     uri = str(request.get("uri") or "")
-    if not _LAMBDA_URI.match(uri):
+    if not LAMBDA_URI.match(uri):
         raise BadRequest(errors.AWS_PROXY_LAMBDA_ONLY)
     return _integration_shape(request, uri)
 

@@ -65,16 +65,21 @@ class Definition:
     warnings: list[str] = field(default_factory=list)
 
 
+def json_or_yaml(text: str) -> Any:
+    """``text`` read as JSON, or else as YAML; None when it is neither."""
+    try:
+        return json.loads(text)
+    except ValueError:
+        try:
+            return yaml.safe_load(text)
+        except yaml.YAMLError:
+            return None
+
+
 def parse_document(body: str) -> dict[str, Any]:
     """The document as JSON, or else as YAML; BadRequestException when it is neither an
     object nor an OpenAPI 3 document."""
-    try:
-        document = json.loads(body)
-    except ValueError:
-        try:
-            document = yaml.safe_load(body)
-        except yaml.YAMLError:
-            document = None
+    document = json_or_yaml(body)
     if not isinstance(document, dict) or not str(document.get("openapi", "")).startswith("3"):
         raise BadRequest("Invalid OpenAPI input.")  # wording unverified
     return document
