@@ -30,7 +30,7 @@ sys.path.insert(0, str(ROOT))
 
 import boto3  # noqa: E402
 
-from bench.gateway_throughput import run_wrk, start_hello, wrk_arguments, wrk_script  # noqa: E402
+from bench.gateway_throughput import run_wrk_warm, start_hello, wrk_arguments, wrk_script  # noqa: E402
 from bench.invoke import HANDLER, ROLE, client, package  # noqa: E402
 from bench.peers import PEER_DIR, install_peer, start_peer, stop_peer  # noqa: E402
 from tests.support.server import running_server  # noqa: E402
@@ -47,11 +47,8 @@ def load(args: argparse.Namespace, url: str, host: str | None = None) -> dict[st
     headers = {"Content-Type": "application/json"} | ({"Host": host} if host else {})
     script = wrk_script("POST", BODY, headers)
     warm(url, headers)
-    # Both platforms run one request per environment at a time, so the first seconds at
-    # N connections start up to N environments (serverless-offline: N Python processes); an
-    # unmeasured run at the same load first makes the measured one a warm-function figure.
-    run_wrk(url, script, 2, args.connections, args.warmup)
-    return run_wrk(url, script, 2, args.connections, args.duration)
+    # serverless-offline too starts one Python process per concurrent request at first.
+    return run_wrk_warm(url, script, args.connections, args.duration, args.warmup)
 
 
 def warm(url: str, headers: dict[str, str]) -> None:

@@ -92,6 +92,14 @@ def run_wrk(url: str, script: str, threads: int, connections: int, seconds: int)
     }
 
 
+def run_wrk_warm(url: str, script: str, connections: int, seconds: int, warmup: int = 3) -> dict[str, float]:
+    """``run_wrk`` after an unmeasured run at the same load: a function runs one request per
+    environment at a time, so the first moments at N connections start N environments (and,
+    after ``lambdalite up``, the runtime's zygote); the measured run is then a warm figure."""
+    run_wrk(url, script, 2, connections, warmup)
+    return run_wrk(url, script, 2, connections, seconds)
+
+
 def _ms(text: str) -> float:
     number, unit = re.match(r"([\d.]+)(\w+)", text).groups()  # type: ignore[union-attr]
     return float(number) * {"us": 0.001, "ms": 1.0, "s": 1000.0}[unit]

@@ -39,7 +39,7 @@ from botocore.awsrequest import AWSRequest  # noqa: E402
 from botocore.config import Config  # noqa: E402
 from botocore.credentials import Credentials  # noqa: E402
 
-from bench.gateway_throughput import run_wrk, start_hello, wrk_arguments, wrk_script  # noqa: E402
+from bench.gateway_throughput import run_wrk_warm, start_hello, wrk_arguments, wrk_script  # noqa: E402
 from tests.support.server import LambdaliteServer, running_server  # noqa: E402
 
 ROLE = "arn:aws:iam::000000000000:role/bench"
@@ -184,8 +184,8 @@ def main() -> None:
             floor = floor_latency(args.samples * 10)
             script = wrk_script("POST", "{}", signed_invoke_headers(server.endpoint, "warm"))
             invoke_url = f"{server.endpoint}/2015-03-31/functions/warm/invocations"
-            throughput = run_wrk(invoke_url, script, 2, args.connections, args.duration)
-            hello_load = run_wrk(hello_url + "/", wrk_script("GET", "", {}), 2, args.connections, args.duration)
+            throughput = run_wrk_warm(invoke_url, script, args.connections, args.duration)
+            hello_load = run_wrk_warm(hello_url + "/", wrk_script("GET", "", {}), args.connections, args.duration)
             memory = uss_kb(server)
         finally:
             server.stop()

@@ -25,7 +25,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from bench.gateway_throughput import run_wrk, wrk_arguments, wrk_script  # noqa: E402
+from bench.gateway_throughput import run_wrk_warm, wrk_arguments, wrk_script  # noqa: E402
 from bench.invoke import HANDLER, ROLE, client, package, signed_invoke_headers, timed  # noqa: E402
 from tests.support.server import running_server  # noqa: E402
 
@@ -115,8 +115,8 @@ def boto3_p50(endpoint: str, name: str, count: int) -> float:
 def measure(endpoint: str, name: str, args: argparse.Namespace) -> dict[str, float]:
     p50 = boto3_p50(endpoint, name, 300)
     script = wrk_script("POST", "{}", signed_invoke_headers(endpoint, name))
-    load = run_wrk(f"{endpoint}/2015-03-31/functions/{name}/invocations", script, 2, args.connections,
-                   args.duration)
+    load = run_wrk_warm(f"{endpoint}/2015-03-31/functions/{name}/invocations", script, args.connections,
+                        args.duration)
     return {"p50_ms": p50, "rps": load["rps"]}
 
 

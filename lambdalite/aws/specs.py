@@ -230,6 +230,11 @@ class _Route:
         return True
 
 
+#: Requests repeat (a client invoking one function, polling one queue): the route found for a
+#: method, path and query is remembered, sparing the walk over every template of the service.
+_REMEMBERED_ROUTES = 1024
+
+
 class RestRouter:
     """Method + path templates of a rest-json/rest-xml service, most specific first."""
 
@@ -240,12 +245,26 @@ class RestRouter:
             self._routes.setdefault(route.operation.http["method"], []).append(route)
         for routes in self._routes.values():
             routes.sort(key=lambda r: r.specificity, reverse=True)
+        self._remembered: dict[tuple[str, str, str], _Route] = {}
 
     def match(self, request: HttpRequest) -> tuple[OperationModel, dict[str, str]] | None:
+        key = (request.method, request.path, request.query)
+        remembered = self._remembered.get(key)
+        if remembered is not None:  # matched this very method, path and query before
+            return remembered.operation, remembered.match(request) or {}
+        found = self._search(request)
+        if found is None:
+            return None
+        if len(self._remembered) >= _REMEMBERED_ROUTES:
+            self._remembered.clear()
+        self._remembered[key] = found[0]
+        return found[0].operation, found[1]
+
+    def _search(self, request: HttpRequest) -> tuple[_Route, dict[str, str]] | None:
         for route in self._routes.get(request.method, ()):
             params = route.match(request)
             if params is not None:
-                return route.operation, params
+                return route, params
         return None
 
 

@@ -15,6 +15,7 @@ import os
 import re
 import subprocess
 import sys
+import threading
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
@@ -65,8 +66,12 @@ def candidate_paths(home: str | None = None, path_env: str | None = None) -> lis
     found = sorted(glob.glob(os.path.join(pyenv_root, "versions", "*", "bin", "python3.*")))
     found += sorted(glob.glob("/usr/bin/python3.*"))
     path_env = os.environ.get("PATH", "") if path_env is None else path_env
+    # pyenv's shims are shell scripts that start one of the versions found above: probing them
+    # would only find those again, at ~130 ms each instead of ~20.
+    shims = os.path.join(pyenv_root, "shims")
     for directory in path_env.split(os.pathsep):
-        found += sorted(glob.glob(os.path.join(directory, "python3.*")))
+        if os.path.normpath(directory) != os.path.normpath(shims):
+            found += sorted(glob.glob(os.path.join(directory, "python3.*")))
     return _unique([p for p in found if _NAME.search(p) and os.access(p, os.X_OK)])
 
 
@@ -110,9 +115,18 @@ def _in_virtual_env(path: str) -> bool:
     )
 
 
-@functools.cache
+_discovering = threading.Lock()
+
+
 def discover() -> tuple[Interpreter, ...]:
-    """Every usable interpreter (>= 3.10), one per minor version, most preferred kept."""
+    """Every usable interpreter (>= 3.10), one per minor version, most preferred kept.
+    Probed once; concurrent first callers wait for that one probe."""
+    with _discovering:
+        return _discover()
+
+
+@functools.cache
+def _discover() -> tuple[Interpreter, ...]:
     chosen: dict[tuple[int, int], Interpreter] = {}
     for path in candidate_paths():
         interpreter = probe(path)

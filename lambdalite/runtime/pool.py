@@ -40,6 +40,7 @@ class Pool:
         self._spare: asyncio.Task[Environment] | None = None
         self.spare_since = 0.0
         self._scaled_out = False  # since the last release: time to prepare a spare
+        self._acquired = False
         self.retired = False
 
     @property
@@ -61,6 +62,7 @@ class Pool:
     async def acquire(self) -> Environment:
         """A warm idle environment (the most recently used: its caches are the warmest), else
         the spare, else a new one."""
+        self._acquired = True
         if self._idle:
             return self._idle.pop()
         # A cold start beside busy environments: more may follow, keep a spare for them.
@@ -75,6 +77,11 @@ class Pool:
             self.spare_since = time.monotonic()
             self._spare = asyncio.get_running_loop().create_task(self._factory(self.target))
             self._spare.add_done_callback(self._spare_failed)
+
+    def prepare_first_spare(self) -> None:
+        """A spare for the first cold start, unless an invocation came first."""
+        if not self._acquired:
+            self.prepare_spare()
 
     async def _take_spare(self) -> Environment | None:
         spare, self._spare = self._spare, None

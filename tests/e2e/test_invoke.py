@@ -474,8 +474,7 @@ STAMPED = (
 
 @contextmanager
 def zygote_running(tmp_path: Path, **env: str) -> Iterator[tuple[LambdaliteServer, Any]]:
-    """A server of its own whose zygote runs (spares come from a running zygote: the first
-    invocation on a server starts it), and a client of it."""
+    """A server of its own whose zygote runs and has served one invocation, and a client."""
     with running_server(tmp_path / "data", env=env) as started:
         lam = make_client(started.endpoint, "lambda", read_timeout=60)
         deploy(lam, "starter", "def handler(event, context):\n    return 1\n")
@@ -501,6 +500,18 @@ def test_a_created_function_gets_a_spare_sandbox_and_no_code_runs_before_its_inv
         assert "Init Duration" in base64.b64decode(response["LogResult"]).decode()
         until_spares(started, 0)  # taken; one cold start does not call for another
         assert environments(started) == 2  # the starter's and this one
+
+
+def test_a_created_function_starts_its_runtime_and_a_spare_before_any_invocation(
+    tmp_path: Path,
+) -> None:
+    with running_server(tmp_path / "data") as started:
+        lam = make_client(started.endpoint, "lambda", read_timeout=60)
+        deploy(lam, "ahead", STAMPED)
+        until_spares(started, 1)  # the zygote started on the create, not on an invocation
+        invoked = time.time()
+        assert call(lam, "ahead")[0]["imported"] >= invoked
+        assert environments(started) == 1
 
 
 def test_spares_are_bounded_and_the_oldest_makes_room(tmp_path: Path) -> None:

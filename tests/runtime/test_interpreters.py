@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import sys
+from pathlib import Path
 
 import pytest
 
@@ -11,6 +12,7 @@ from lambdalite.runtime.interpreters import (
     Choice,
     Interpreter,
     NoInterpreter,
+    candidate_paths,
     choose,
     discover,
     probe,
@@ -71,3 +73,19 @@ def test_virtual_environments_are_not_interpreters() -> None:
     if sys.prefix == sys.base_prefix:
         pytest.skip("the tests do not run in a virtual environment")
     assert probe(sys.executable) is None
+
+
+def test_candidates_skip_pyenv_shims(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    # A shim only re-runs a version already found under versions/, ~6x slower to probe.
+    root = tmp_path / "pyenv"
+    real = root / "versions" / "3.12.1" / "bin" / "python3.12"
+    shim = root / "shims" / "python3.12"
+    other = tmp_path / "bin" / "python3.13"
+    for path in (real, shim, other):
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text("#!/bin/sh\n")
+        path.chmod(0o755)
+    monkeypatch.setenv("PYENV_ROOT", str(root))
+    path_env = os.pathsep.join([str(shim.parent), str(other.parent)])
+    found = candidate_paths(home=str(tmp_path), path_env=path_env)
+    assert [p for p in found if p.startswith(str(tmp_path))] == [str(real), str(other)]

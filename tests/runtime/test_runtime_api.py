@@ -595,6 +595,51 @@ async def test_sockets_have_nodelay_and_each_reply_is_one_write() -> None:
     await api.close()
 
 
+async def recording_writes(api: RuntimeApi) -> list[bytes]:
+    """Record what the server writes on its (single) connection from now on."""
+    await eventually(lambda: len(api._connections) == 1)
+    connection = next(iter(api._connections))
+    assert connection._transport is not None
+    recording = RecordingTransport(connection._transport)
+    connection._transport = recording  # type: ignore[assignment]
+    return recording.writes
+
+
+@on_both_loops
+async def test_a_pipelined_result_is_acknowledged_with_the_next_event_in_one_write() -> None:
+    api, client = await started()
+    writes = await recording_writes(api)
+    request_id, invoked = await running(api, client)
+    await client.send(
+        request_bytes("POST", response_path(request_id), b"1") + request_bytes("GET", NEXT)
+    )
+    assert (await invoked).body == b"1"
+    assert len(writes) == 1  # the first event only: the 202 waits for the next one
+    following = invocation(b'{"n": 2}')
+    second = asyncio.ensure_future(api.invoke(following))
+    accepted, event = await client.read_reply(), await client.read_reply()
+    assert (accepted.status, event.status, event.body) == (202, 200, b'{"n": 2}')
+    assert event.headers["lambda-runtime-aws-request-id"] == following.request_id
+    assert len(writes) == 2 and writes[1].startswith(b"HTTP/1.1 202 Accepted")
+    second.cancel()
+    await api.close()
+
+
+@on_both_loops
+async def test_an_error_reply_is_never_held_behind_a_pipelined_next() -> None:
+    # A runtime refused with 413 exits; it must learn that before an event is handed to it.
+    api, client = await started()
+    request_id, invoked = await running(api, client)
+    too_large = b"x" * (MAX_RESPONSE_BYTES + 1)
+    await client.send(
+        request_bytes("POST", response_path(request_id), too_large) + request_bytes("GET", NEXT)
+    )
+    reply = await client.read_reply()
+    assert (reply.status, reply.body) == (413, TOO_LARGE_BODY)
+    assert (await invoked).kind == "too_large"
+    await api.close()
+
+
 @on_both_loops
 async def test_connections_beyond_the_limit_are_refused(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(runtime_api, "MAX_CONNECTIONS", 2)

@@ -73,13 +73,14 @@ class InvokeOperations(LayerOperations):
         raise NotImplementedError
 
     async def prepare_first_start(self, scope: Scope, name: str) -> None:
-        """Build a spare sandbox for $LATEST's first invocation (no function code runs)."""
+        """Start the runtime and a spare sandbox for $LATEST's first invocation (no function
+        code runs)."""
         ctx = internal_context(scope.account, scope.region, "lambda")
         executor = self.platform.executor
         try:
             resolved = await self.resolve(ctx, FunctionRef(scope.account, scope.region, name))
             runtime = resolved.config.get("Runtime", "")
-            if _runnable(runtime) and executor.can_prepare(runtime):
+            if _runnable(runtime):
                 executor.prepare(await self.function_target(ctx, resolved, LATEST))
         except Exception:  # only a head start is lost: the invocation starts one itself
             log.exception("preparing the first start of %s failed", name)

@@ -42,6 +42,10 @@ _OWN_FRAMES = "/lambdalite_bootstrap.py"
 ERROR_TYPE_HEADER = "Lambda-Runtime-Function-Error-Type"
 XRAY_CAUSE_HEADER = "Lambda-Runtime-Function-XRay-Error-Cause"
 _MAX_XRAY_CAUSE_BYTES = 1024 * 1024
+#: The Runtime API refuses larger results (413), and a runtime exits on that: such a result is
+#: sent alone, so no GET /next is pending when the runtime goes.
+_MAX_PIPELINED_RESULT_BYTES = 6 * 1024 * 1024
+_NEXT_PATH = "/2018-06-01/runtime/invocation/next"
 _ERROR_LINE_TERMINATOR = "\r"
 _ERROR_INDENT = "\u00a0"  # NO-BREAK SPACE: CloudWatch keeps the traceback's indentation
 _DATETIME_FORMAT = "%Y-%m-%dT%H:%M:%SZ"
@@ -111,12 +115,18 @@ class HttpConnection:
     def request(
         self, method: str, path: str, body: bytes = b"", headers: dict[str, str] | None = None
     ) -> HttpResponse:
-        message = self._message(method, path, body, headers or {})
+        return self.pipeline([(method, path, body, headers or {})])[0]
+
+    def pipeline(
+        self, requests: list[tuple[str, str, bytes, dict[str, str]]]
+    ) -> list[HttpResponse]:
+        """Send ``requests`` in one ``send`` and read their responses, in order."""
+        message = b"".join(self._message(*request) for request in requests)
         try:
-            return self._exchange(message)
+            return self._exchange(message, len(requests))
         except _StaleConnection:
             self.close()
-            return self._exchange(message)
+            return self._exchange(message, len(requests))
 
     def close(self) -> None:
         if self._sock is not None:
@@ -132,18 +142,22 @@ class HttpConnection:
         lines.append("\r\n")
         return "".join(lines).encode("utf-8") + body
 
-    def _exchange(self, message: bytes) -> HttpResponse:
+    def _exchange(self, message: bytes, count: int) -> list[HttpResponse]:
         reused = self._sock is not None
         sock = self._sock or self._connect()
         try:
-            status, headers = self._send(sock, message, reused)
-            body = self._read_body(headers)
+            responses = [self._response(self._send(sock, message, reused))]
+            responses.extend(self._response(self._read_head(False)) for _ in range(count - 1))
         except BaseException:
             self.close()
             raise
-        if headers.get("connection", "").lower() == "close":
+        if responses[-1].headers.get("connection", "").lower() == "close":
             self.close()
-        return HttpResponse(status, headers, body)
+        return responses
+
+    def _response(self, head: tuple[int, dict[str, str]]) -> HttpResponse:
+        status, headers = head
+        return HttpResponse(status, headers, self._read_body(headers))
 
     def _send(
         self, sock: socket.socket, message: bytes, reused: bool
@@ -278,7 +292,9 @@ class LambdaRuntimeClient:
         self._http = HttpConnection(address, f"lambdalite-python/{version}")
 
     def wait_next_invocation(self) -> InvocationRequest:
-        response = self._http.request("GET", "/2018-06-01/runtime/invocation/next")
+        return self._next_from(self._http.request("GET", _NEXT_PATH))
+
+    def _next_from(self, response: HttpResponse) -> InvocationRequest:
         if response.status != 200:
             _log_runtime_error(
                 f"Failed to get next invocation. Http Response code: {response.status}"
@@ -286,16 +302,36 @@ class LambdaRuntimeClient:
             raise RuntimeError("Failed to get next")
         return _invocation_request(response)
 
-    def post_invocation_result(self, invoke_id: str, body: bytes, content_type: str) -> None:
+    def post_invocation_result(
+        self, invoke_id: str, body: bytes, content_type: str
+    ) -> InvocationRequest:
+        """Post the result and wait for the next event."""
         path = f"/2018-06-01/runtime/invocation/{invoke_id}/response"
-        self._post(path, body, {"Content-Type": content_type}, "response")
+        return self._post_then_next(path, body, {"Content-Type": content_type}, "response")
 
-    def post_invocation_error(self, invoke_id: str, body: bytes, xray_cause: str) -> None:
+    def post_invocation_error(
+        self, invoke_id: str, body: bytes, xray_cause: str
+    ) -> InvocationRequest:
+        """Post the error and wait for the next event."""
         headers = {"Content-Type": "application/json"}
         if xray_cause and len(xray_cause.encode("utf-8")) < _MAX_XRAY_CAUSE_BYTES:
             headers[XRAY_CAUSE_HEADER] = xray_cause
         path = f"/2018-06-01/runtime/invocation/{invoke_id}/error"
-        self._post(path, body, headers, "error")
+        return self._post_then_next(path, body, headers, "error")
+
+    def _post_then_next(
+        self, path: str, body: bytes, headers: dict[str, str], what: str
+    ) -> InvocationRequest:
+        # Both requests leave in one send: the platform answers the post together with the next
+        # event, so one round trip (and one wake-up) serves each invocation.
+        if len(body) > _MAX_PIPELINED_RESULT_BYTES:
+            self._post(path, body, headers, what)
+            return self.wait_next_invocation()
+        posted, following = self._http.pipeline(
+            [("POST", path, body, headers), ("GET", _NEXT_PATH, b"", {})]
+        )
+        self._check_posted(posted, what)
+        return self._next_from(following)
 
     def post_init_error(self, body: bytes, error_type: str) -> None:
         path = "/2018-06-01/runtime/init/error"
@@ -307,7 +343,9 @@ class LambdaRuntimeClient:
             )
 
     def _post(self, path: str, body: bytes, headers: dict[str, str], what: str) -> None:
-        response = self._http.request("POST", path, body, headers)
+        self._check_posted(self._http.request("POST", path, body, headers), what)
+
+    def _check_posted(self, response: HttpResponse, what: str) -> None:
         if not 200 <= response.status <= 299:
             # awslambdaric's C client logs this line, then the runtime dies of the error.
             text = response.body.decode("utf-8", "replace")
@@ -964,14 +1002,15 @@ class Runtime:
         raise SystemExit(1)
 
     def serve(self, handler: Handler) -> None:
+        request = self.client.wait_next_invocation()
         while True:
-            request = self.client.wait_next_invocation()
             self.state.request_id = request.invoke_id
             self.state.tenant_id = request.tenant_id
             _update_xray_env(request.x_amzn_trace_id)
-            self.handle(handler, request)
+            request = self.handle(handler, request)
 
-    def handle(self, handler: Handler, request: InvocationRequest) -> None:
+    def handle(self, handler: Handler, request: InvocationRequest) -> InvocationRequest:
+        """Run one event; returns the next one."""
         try:
             context = create_lambda_context(request)
             event = unmarshal_request(request.event_body, request.content_type)
@@ -979,26 +1018,26 @@ class Runtime:
         except FaultException as fault:
             xray = make_xray_fault("LambdaValidationError", fault.msg, os.getcwd(), [])
             error = make_error(fault.msg, fault.exception_type, fault.trace, request.invoke_id)
-            self.report(request, error, xray)
-            return
+            return self.report(request, error, xray)
         except Exception as error:
-            self.report_exception(request, error)
-            return
+            return self.report_exception(request, error)
         body = result if isinstance(result, bytes) else result.encode("utf-8")
-        self.client.post_invocation_result(request.invoke_id, body, content_type)
+        return self.client.post_invocation_result(request.invoke_id, body, content_type)
 
-    def report_exception(self, request: InvocationRequest, error: Exception) -> None:
+    def report_exception(self, request: InvocationRequest, error: Exception) -> InvocationRequest:
         frames = user_frames(error.__traceback__)
         name, message = type(error).__name__, str(error)
         xray = make_xray_fault(name, message, os.getcwd(), frames)
         stack = traceback.format_list(frames)
-        self.report(request, make_error(message, name, stack, request.invoke_id), xray)
+        return self.report(request, make_error(message, name, stack, request.invoke_id), xray)
 
-    def report(self, request: InvocationRequest, error: dict[str, Any], xray: Any) -> None:
+    def report(
+        self, request: InvocationRequest, error: dict[str, Any], xray: Any
+    ) -> InvocationRequest:
         self.log_error(error)
         body = to_json(error, self.ensure_ascii).encode("utf-8")
         cause = to_json(xray, self.ensure_ascii)
-        self.client.post_invocation_error(request.invoke_id, body, cause)
+        return self.client.post_invocation_error(request.invoke_id, body, cause)
 
     def log_error(self, error_result: dict[str, Any]) -> None:
         if self.json_format:
