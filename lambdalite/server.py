@@ -176,9 +176,14 @@ class LambdaliteApp:
         limits = self.settings
         if sum(len(k) + len(v) for k, v in scope["headers"]) > limits.max_header_bytes:
             raise HeadersTooLarge(f"Request headers exceed {limits.max_header_bytes} bytes.")
+        first = await receive()  # uvicorn hands over what arrived with the head: often all
+        if first["type"] == "http.request" and not first.get("more_body", False):
+            body: bytes = first.get("body", b"")
+            _check_size(len(body), limits.max_body_bytes)
+            return body
         try:
             async with asyncio.timeout(limits.body_timeout_seconds):
-                return await _receive_body(receive, limits.max_body_bytes)
+                return await _receive_body(first, receive, limits.max_body_bytes)
         except TimeoutError as error:
             raise RequestTimeout("The request body was not received in time.") from error
 
@@ -280,20 +285,24 @@ def _request_head(scope: Scope) -> HttpRequest:
     )
 
 
-async def _receive_body(receive: Receive, limit: int) -> bytes:
+async def _receive_body(message: Message, receive: Receive, limit: int) -> bytes:
     chunks: list[bytes] = []
     size = 0
     while True:
-        message = await receive()
         if message["type"] == "http.disconnect":
             raise ClientGone
         chunk: bytes = message.get("body", b"")
         size += len(chunk)
-        if size > limit:
-            raise RequestEntityTooLarge(f"Request must be smaller than {limit} bytes.")
+        _check_size(size, limit)
         chunks.append(chunk)
         if not message.get("more_body", False):
             return b"".join(chunks)
+        message = await receive()
+
+
+def _check_size(size: int, limit: int) -> None:
+    if size > limit:
+        raise RequestEntityTooLarge(f"Request must be smaller than {limit} bytes.")
 
 
 async def _send(send: Send, response: HttpResponse) -> None:

@@ -12,6 +12,7 @@ import json
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import datetime
+from functools import cache
 from typing import Any
 
 from botocore.model import ListShape, MapShape, OperationModel, Shape, StructureShape
@@ -194,6 +195,7 @@ class _Located:
     claimed_query_keys: frozenset[str]
 
 
+@cache  # one entry per operation of the served models
 def _claimed_query_keys(operation: OperationModel, shape: StructureShape) -> frozenset[str]:
     """Query keys a querystring map must leave alone: named members and the URI's constants."""
     constant = operation.http["requestUri"].partition("?")[2]

@@ -18,6 +18,7 @@ from botocore.model import ListShape, MapShape, Shape, StructureShape
 from lambdalite.aws.errors import ValidationException
 
 _NOT_NULL = "Member must not be null"
+_FAILED = "failed to satisfy constraint:"
 _NUMBERS = ("integer", "long", "float", "double")
 
 
@@ -60,17 +61,14 @@ def _check_structure(
 ) -> None:
     if not isinstance(value, dict) or getattr(shape, "is_document_type", False):
         return
-    required = set(shape.required_members)
+    required = shape.required_members
     for name, member in shape.members.items():
-        if name in skip:
+        item = value.get(name)
+        if name in skip or (item is None and name not in required):
             continue
         member_path = f"{path}.{_camel(name)}" if path else _camel(name)
-        item = value.get(name)
         if item is None:
-            if name in required:
-                errors.append(
-                    f"Value null at '{member_path}' failed to satisfy constraint: {_NOT_NULL}"
-                )
+            errors.append(f"Value null at '{member_path}' {_FAILED} {_NOT_NULL}")
             continue
         _check(member, item, member_path, errors)
 
@@ -191,9 +189,23 @@ def _camel(name: str) -> str:
     return name[:1].lower() + name[1:]
 
 
+#: Values checked against patterns are names, ARNs and URLs that recur from call to call; a
+#: ``regex`` full match of one costs several microseconds, a remembered answer a lookup.
+_REMEMBERED_VALUE_LENGTH = 512
+
+
 def _matches(pattern: str, value: str) -> bool:
+    if len(value) <= _REMEMBERED_VALUE_LENGTH:
+        return _remembered_match(pattern, value)
+    return _fullmatch(pattern, value)
+
+
+def _fullmatch(pattern: str, value: str) -> bool:
     compiled = _compile(pattern)
     return compiled is None or compiled.fullmatch(value) is not None
+
+
+_remembered_match = lru_cache(maxsize=8192)(_fullmatch)
 
 
 @lru_cache(maxsize=4096)

@@ -10,7 +10,6 @@ import binascii
 import json
 import logging
 import random
-import secrets
 import time
 from typing import Any
 
@@ -251,9 +250,11 @@ def _client_context(encoded: str | None) -> str | None:
 
 
 def new_trace_id() -> str:
-    """An X-Ray trace header: ``Root=1-<epoch hex>-<24 hex>;Parent=<16 hex>;Sampled=0``."""
-    root = f"1-{int(time.time()):08x}-{secrets.token_hex(12)}"
-    return f"Root={root};Parent={secrets.token_hex(8)};Sampled=0"
+    """An X-Ray trace header: ``Root=1-<epoch hex>-<24 hex>;Parent=<16 hex>;Sampled=0``.
+
+    Trace ids must be unique, not secret: ``random`` draws them without a system call."""
+    root = f"1-{int(time.time()):08x}-{random.getrandbits(96):024x}"
+    return f"Root={root};Parent={random.getrandbits(64):016x};Sampled=0"
 
 
 def _answer(outcome: Outcome, version: str, tail: bool) -> Params:
