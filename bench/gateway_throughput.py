@@ -36,8 +36,13 @@ CONTENT_TYPE = "application/x-www-form-urlencoded; charset=utf-8"
 
 
 def start_hello() -> tuple[subprocess.Popen[str], str]:
+    return start_uvicorn_app("bench.hello_app:app")
+
+
+def start_uvicorn_app(target: str) -> tuple[subprocess.Popen[str], str]:
+    """Serve ``target`` (module:app) with uvicorn as lambdalite runs it; (process, its URL)."""
     process = subprocess.Popen(
-        [sys.executable, "-m", "uvicorn", "bench.hello_app:app", "--loop", "uvloop", "--http", "httptools",
+        [sys.executable, "-m", "uvicorn", target, "--loop", "uvloop", "--http", "httptools",
          "--host", "127.0.0.1", "--port", "0", "--no-access-log"],
         cwd=ROOT, stderr=subprocess.PIPE, text=True,
     )
@@ -49,7 +54,7 @@ def start_hello() -> tuple[subprocess.Popen[str], str]:
         if found:
             return process, found.group(1)
     process.kill()
-    raise RuntimeError("uvicorn hello did not start")
+    raise RuntimeError(f"uvicorn {target} did not start")
 
 
 def signed_headers(endpoint: str) -> dict[str, str]:

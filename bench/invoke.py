@@ -2,11 +2,15 @@
 
 1. cold start: invoke of a function importing boto3 on a new execution environment (client
    time and the Init Duration lambdalite reports), and create -> first invoke; both with the
-   sandbox prepared ahead (a spare) and built by the invocation (spares switched off);
+   sandbox prepared ahead (a spare) and built by the invocation (spares switched off); and the
+   first invocations right after ``lambdalite up`` (one, then a burst of 8 concurrent ones);
 2. warm invoke: boto3 p50/p99 against the boto3 floor (a canned local server answering the same
    bytes) and server throughput with wrk (signed POST to the invocations path) against a bare
    uvicorn hello-world;
-3. memory: private memory (USS) of a warm execution environment.
+3. memory: private memory (USS) of a warm execution environment;
+4. the process-hop floor: bench/relay_app.py, a bare uvicorn app running each request through a
+   handler in a persistent child process (no AWS protocol, no sandbox): the most any design that
+   runs functions outside the server can keep of uvicorn hello's throughput on this machine.
 
     python bench/invoke.py [--duration 10] [--connections 32] [--samples 30]
 
@@ -26,6 +30,7 @@ import threading
 import time
 import urllib.request
 import zipfile
+from concurrent.futures import ThreadPoolExecutor
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Any
@@ -39,7 +44,7 @@ from botocore.awsrequest import AWSRequest  # noqa: E402
 from botocore.config import Config  # noqa: E402
 from botocore.credentials import Credentials  # noqa: E402
 
-from bench.gateway_throughput import run_wrk_warm, start_hello, wrk_arguments, wrk_script  # noqa: E402
+from bench.gateway_throughput import run_wrk_warm, start_hello, start_uvicorn_app, wrk_arguments, wrk_script  # noqa: E402
 from tests.support.server import LambdaliteServer, running_server  # noqa: E402
 
 ROLE = "arn:aws:iam::000000000000:role/bench"
@@ -149,6 +154,16 @@ def signed_invoke_headers(endpoint: str, name: str) -> dict[str, str]:
     return {k: v for k, v in request.headers.items() if k.lower() != "host"}
 
 
+def relay_floor(connections: int, duration: int) -> dict[str, float]:
+    """wrk against bench/relay_app.py: the best any out-of-process function design can do."""
+    relay, relay_url = start_uvicorn_app("bench.relay_app:app")
+    try:
+        return run_wrk_warm(relay_url + "/", wrk_script("POST", "{}", {}), connections, duration)
+    finally:
+        relay.terminate()
+        relay.wait()
+
+
 def uss_kb(server: LambdaliteServer) -> float | None:
     """Private memory (USS) of each warm environment: the processes of its memory cgroup
     (lambdalite makes them under <its own cgroup>/lambdalite/<server pid>/<environment>)."""
@@ -166,14 +181,29 @@ def uss_kb(server: LambdaliteServer) -> float | None:
     return statistics.median(values) if values else None
 
 
+def first_invokes(data_dir: Path, burst: int) -> float:
+    """Milliseconds until the slowest of ``burst`` concurrent invokes answers, each the first
+    of a function created just before, right after ``lambdalite up`` (its runtime's zygote may
+    still be starting)."""
+    with running_server(data_dir, args=["--log-level", "warning"]) as server:
+        clients = [client(server.endpoint) for _ in range(burst)]
+        clients[0].create_function(FunctionName="first", Runtime="python3.12", Role=ROLE,
+                                   Handler="handler.handler", Code={"ZipFile": package(HANDLER)})
+        with ThreadPoolExecutor(burst) as pool:
+            return max(pool.map(lambda c: timed(lambda: c.invoke(FunctionName="first", Payload=b"{}")), clients))
+
+
 def main() -> None:
     args = wrk_arguments(__doc__, samples=30)
     hello, hello_url = start_hello()
     with tempfile.TemporaryDirectory() as data:
+        first = {"first invoke after start ms": first_invokes(Path(data) / "fresh-1", 1),
+                 "slowest of 8 concurrent first invokes after start ms": first_invokes(Path(data) / "fresh-8", 8)}
         server = LambdaliteServer(Path(data) / "lambdalite", args=["--log-level", "warning"])
         try:
             lam = client(server.endpoint)
             cold = cold_starts(server.endpoint, args.samples, prepared=True)
+            cold.update(first)
             with running_server(Path(data) / "unspared", env={"LAMBDALITE_LAMBDA_SPARE_ENVIRONMENTS": "0"},
                                 args=["--log-level", "warning"]) as unspared:
                 cold.update(cold_starts(unspared.endpoint, args.samples, prepared=False))
@@ -191,12 +221,16 @@ def main() -> None:
             server.stop()
             hello.terminate()
             hello.wait()
+    relay_load = relay_floor(args.connections, args.duration)
 
     print(json.dumps(cold, indent=2))
     print(f"warm boto3 invoke p50 {warm['p50']:.3f} ms p99 {warm['p99']:.3f} ms; floor p50 {floor['p50']:.3f} ms p99 {floor['p99']:.3f} ms; "
           f"ratio p50 {warm['p50'] / floor['p50']:.2f}")
     print(f"invoke throughput {throughput['rps']:.0f} req/s vs uvicorn hello {hello_load['rps']:.0f} req/s: "
           f"ratio {throughput['rps'] / hello_load['rps']:.2f}")
+    print(f"process-hop floor (bench/relay_app.py) {relay_load['rps']:.0f} req/s: "
+          f"{relay_load['rps'] / hello_load['rps']:.2f} of uvicorn hello; "
+          f"lambdalite invoke {throughput['rps'] / relay_load['rps']:.2f} of it")
     print(f"warm environment USS: {memory:.0f} kB" if memory else "warm environment USS: not measurable")
 
 

@@ -19,6 +19,7 @@ from botocore.model import ListShape, MapShape, OperationModel, Shape, Structure
 
 from lambdalite.aws.errors import SerializationException
 from lambdalite.aws.http import HttpRequest
+from lambdalite.aws.members import members
 from lambdalite.aws.values import (
     ValueFormatError,
     decode_blob,
@@ -71,10 +72,14 @@ def _json_structure(shape: Shape, value: Any, path: str) -> Params:
         return value  # type: ignore[no-any-return]
     _expect(value, dict, "a structure", path)
     result: Params = {}
-    for name, member in shape.members.items():
-        key = member.serialization.get("name", name)
-        if value.get(key) is not None:
-            result[name] = _from_json(member, value[key], f"{path}.{name}")
+    for name, wire_name, member, type_name in members(shape):
+        item = value.get(wire_name)
+        if item is None:
+            continue
+        if type_name == "string" and type(item) is str:
+            result[name] = item  # the common case, without the reader's checks
+        else:
+            result[name] = _from_json(member, item, f"{path}.{name}")
     return result
 
 

@@ -17,6 +17,7 @@ from botocore.model import ListShape, MapShape, OperationModel, Shape, Structure
 
 from lambdalite.aws.errors import ServiceError
 from lambdalite.aws.http import HttpResponse
+from lambdalite.aws.members import members
 from lambdalite.aws.parser import query_member_key
 from lambdalite.aws.specs import ServiceSpec
 from lambdalite.aws.values import encode_blob, format_float, format_timestamp
@@ -68,10 +69,11 @@ def _json_structure(shape: Shape, value: Any) -> Any:
     if getattr(shape, "is_document_type", False):
         return value
     result: dict[str, Any] = {}
-    for name, member in shape.members.items():
+    for name, wire_name, member, type_name in members(shape):
         item = value.get(name)
         if item is not None:
-            result[member.serialization.get("name", name)] = _to_json(member, item)
+            plain = type_name in _AS_IS
+            result[wire_name] = item if plain else _to_json(member, item)
     return result
 
 
@@ -81,6 +83,10 @@ def _json_list(shape: Shape, value: Any) -> list[Any]:
 
 def _json_map(shape: Shape, value: Any) -> dict[str, Any]:
     return {k: None if v is None else _to_json(shape.value, v) for k, v in value.items()}
+
+
+#: Types whose values are their JSON as they are (see _json_scalar).
+_AS_IS = frozenset({"string", "integer", "long", "boolean"})
 
 
 def _json_scalar(shape: Shape, value: Any) -> Any:
