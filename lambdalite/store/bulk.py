@@ -26,7 +26,13 @@ def insert_rows(
     one = "(" + ", ".join([marker] * len(columns)) + ")"
     head = f"INSERT INTO {table} ({', '.join(columns)}) VALUES "
     per_statement = max(1, MAX_PARAMETERS // len(columns))
-    for start in range(0, len(rows), per_statement):
-        chunk = rows[start : start + per_statement]
-        flat = tuple(value for row in chunk for value in row)
-        conn.exec_driver_sql(head + ", ".join([one] * len(chunk)), flat)
+    # The DB-API cursor itself: SQLAlchemy's execution path (events, result setup) costs more
+    # Python than the insert, and the writer thread holds the GIL for it.
+    cursor = conn.connection.cursor()
+    try:
+        for start in range(0, len(rows), per_statement):
+            chunk = rows[start : start + per_statement]
+            flat = tuple(value for row in chunk for value in row)
+            cursor.execute(head + ", ".join([one] * len(chunk)), flat)
+    finally:
+        cursor.close()

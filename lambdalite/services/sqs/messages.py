@@ -204,6 +204,10 @@ def _insert_row(conn: Connection, queue: QueueName, message: NewMessage, now: in
     return int(conn.execute(_INSERT, row).scalar_one())
 
 
+#: One encoder for every row: ``json.dumps`` with separators builds a new one on each call.
+_compact_json = json.JSONEncoder(separators=(",", ":")).encode
+
+
 def _row(queue: QueueName, message: NewMessage, now: int) -> tuple[Any, ...]:
     """The values of ``_ROW_COLUMNS`` for ``message``."""
     return (
@@ -212,7 +216,7 @@ def _row(queue: QueueName, message: NewMessage, now: int) -> tuple[Any, ...]:
         queue.name,
         message.message_id,
         message.body,
-        json.dumps(message.attributes, separators=(",", ":")),
+        _compact_json(message.attributes),
         message.attributes.get("SentTimestamp", now),
         now + message.delay_ms,
         0,
