@@ -7,7 +7,7 @@ with PERSIST_STATE=1.
    by DeleteMessageBatch (from the same backlog on every server), each from --threads client
    threads for --duration seconds on a fresh queue; the clients are boto3 (one per thread) and
    raw HTTP (one keep-alive connection per thread, SQS's json protocol, each distinct body
-   signed once);
+   signed once); and SendMessageBatch by wrk, whose client costs nothing (when wrk is installed);
 2. latency p50/p99 of one SendMessage and of a ReceiveMessage + DeleteMessage pair (one boto3
    thread);
 3. SQS -> Lambda through an event source mapping (BatchSize 10, an empty python3.12 handler):
@@ -57,6 +57,7 @@ from botocore.awsrequest import AWSRequest  # noqa: E402
 from botocore.config import Config  # noqa: E402
 from botocore.credentials import Credentials  # noqa: E402
 
+from bench.gateway_throughput import run_wrk_warm  # noqa: E402
 from bench.invoke import ROLE, package, percentile, timed  # noqa: E402
 from bench.peers import free_port, stop_peer  # noqa: E402
 from tests.support.server import running_server  # noqa: E402
@@ -466,6 +467,21 @@ def throughput(server: str, endpoint: str, kind: str, operation: str, args: Name
     return {key: rate.per_second}
 
 
+WRK_BATCH = "send batch (10), wrk"
+
+
+def wrk_batched_send(server: str, endpoint: str, args: Namespace) -> Results:
+    """SendMessageBatch of 10 by wrk (the same signed request over and over): no client cost
+    in Python, so the rate is the server's alone."""
+    url = create_queue(endpoint, "wrk-batch")
+    body = json.dumps({"QueueUrl": url, "Entries": batch_entries()})
+    headers = signed_headers(endpoint, "SendMessageBatch", body.encode())
+    lines = ['wrk.method = "POST"', f"wrk.body = [[{body}]]"]
+    lines += [f'wrk.headers["{name}"] = "{value}"' for name, value in headers.items()]
+    load = run_wrk_warm(endpoint + "/", "\n".join(lines) + "\n", args.threads, int(args.duration), 2)
+    return {WRK_BATCH: load["rps"] * BATCH}
+
+
 def latency(server: str, endpoint: str) -> Results:
     sqs = aws("sqs", endpoint)
     url = create_queue(endpoint, "bench-latency")
@@ -563,6 +579,8 @@ def cases(args: Namespace) -> list[tuple[str, Case]]:
         for kind in CLIENTS
         for operation in OPERATIONS
     ]
+    if shutil.which("wrk"):
+        listed.append((WRK_BATCH, partial(wrk_batched_send, args=args)))
     listed.append(("latency", latency))
     listed.append(("SQS -> Lambda", partial(through_lambda, args=args)))
     return listed
@@ -614,7 +632,7 @@ def table(title: str, keys: list[str], results: dict[str, Results]) -> None:
 
 
 def report(results: dict[str, Results], args: Namespace) -> None:
-    rates = [f"{operation}, {kind}" for kind in CLIENTS for operation in OPERATIONS]
+    rates = [f"{operation}, {kind}" for kind in CLIENTS for operation in OPERATIONS] + [WRK_BATCH]
     table(
         f"Throughput, messages/s ({args.threads} threads, {args.duration:g} s each)", rates, results
     )
@@ -622,7 +640,7 @@ def report(results: dict[str, Results], args: Namespace) -> None:
     table(f"SQS -> Lambda, messages/s ({args.messages} messages)", LAMBDA_KEYS, results)
     ours, theirs = results["lambdalite"], results.get("ministack", {})
     print("\nTARGET lambdalite >= 5x MiniStack batched send, lambdalite durable:")
-    for kind in CLIENTS:
+    for kind in (*CLIENTS, "wrk"):
         key = f"send batch (10), {kind}"
         if key in ours and key in theirs:
             ratio = ours[key] / theirs[key]
