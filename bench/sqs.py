@@ -478,7 +478,8 @@ def wrk_batched_send(server: str, endpoint: str, args: Namespace) -> Results:
     headers = signed_headers(endpoint, "SendMessageBatch", body.encode())
     lines = ['wrk.method = "POST"', f"wrk.body = [[{body}]]"]
     lines += [f'wrk.headers["{name}"] = "{value}"' for name, value in headers.items()]
-    load = run_wrk_warm(endpoint + "/", "\n".join(lines) + "\n", args.threads, int(args.duration), 2)
+    script = "\n".join(lines) + "\n"
+    load = run_wrk_warm(endpoint + "/", script, args.threads, int(args.duration), 2)
     return {WRK_BATCH: load["rps"] * BATCH}
 
 
