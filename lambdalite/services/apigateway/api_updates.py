@@ -21,9 +21,9 @@ from lambdalite.services.apigateway.patch import PLAIN, Patch, Rule
 from lambdalite.services.apigateway.resources import (
     LAMBDA_URI,
     PATH_PART,
-    _check_child,
     _method,
     _resource,
+    check_child,
 )
 
 _MAX_COMPRESSION = 10485760
@@ -192,7 +192,7 @@ def _move(state: State, before: Params, after: Params) -> None:
         raise BadRequest("Resources cannot be cyclical.")
     others = {**state["Resources"]}
     del others[before["id"]]
-    _check_child({"Resources": others}, parent, after["pathPart"])
+    check_child({"Resources": others}, parent, after["pathPart"])
     state["Resources"][before["id"]] = after
     _repath(state, after, parent["path"])
 

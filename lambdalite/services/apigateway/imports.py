@@ -6,9 +6,9 @@ ImportRestApi makes a new API (``parameters``: ``basepath`` ignore/prepend/split
 ``mode=overwrite`` replaces its resources and methods with the document's, ``merge`` (AWS's
 default) adds the document's resources and replaces only the methods the document defines.
 Both keep the API's id, root resource, stages and deployments: as on AWS, a stage serves the
-new definition once it is deployed. With ``failOnWarnings``, warnings fail the request
-("Warnings found during import:" then a tab-indented line per warning, AWS's form); openapi.py
-raises no warnings of its own: what lambdalite cannot serve is refused (501) instead.
+new definition once it is deployed. An import here never has warnings (what lambdalite cannot
+serve is refused, 501, instead of skipped with a warning), so ``failOnWarnings`` changes
+nothing.
 """
 
 from __future__ import annotations
@@ -17,7 +17,7 @@ from lambdalite.aws.context import RequestContext
 from lambdalite.services.apigateway import openapi
 from lambdalite.services.apigateway.base import SHORT_ID, Params, State, new_id, public
 from lambdalite.services.apigateway.errors import BadRequest
-from lambdalite.services.apigateway.resources import _check_child
+from lambdalite.services.apigateway.resources import check_child
 from lambdalite.services.apigateway.restapis import RestApiOperations
 
 _ENDPOINT_TYPES = frozenset({"EDGE", "REGIONAL", "PRIVATE"})
@@ -34,7 +34,7 @@ class ImportOperations(RestApiOperations):
         _apply_api(state, definition, _endpoint_types(parameters))
         _apply_methods(state, definition, overwrite=True)
         await self.store_new(self.scope(ctx), state)
-        return _output(state, definition)
+        return public(state["RestApi"])
 
     async def put_rest_api(self, ctx: RequestContext, request: Params) -> Params:
         definition = _read(request, request.get("parameters") or {})
@@ -49,16 +49,12 @@ class ImportOperations(RestApiOperations):
             return state
 
         state = await self.change(ctx, request["restApiId"], mutate)
-        return _output(state, definition)
+        return public(state["RestApi"])
 
 
 def _read(request: Params, parameters: Params) -> openapi.RestDefinition:
     document = openapi.parse_document(request.get("body") or b"")
-    definition = openapi.definition_from(document, str(parameters.get("basepath", "ignore")))
-    if request.get("failOnWarnings") and definition.warnings:
-        lines = "".join(f"\n\t{warning}" for warning in definition.warnings)
-        raise BadRequest(f"Warnings found during import:{lines}")
-    return definition
+    return openapi.definition_from(document, str(parameters.get("basepath", "ignore")))
 
 
 def _endpoint_types(parameters: Params) -> list[str] | None:
@@ -104,7 +100,7 @@ def _resource_at(state: State, by_path: dict[str, Params], path: str) -> Params:
     parent_path, _, part = path.rpartition("/")
     parent = _resource_at(state, by_path, parent_path or "/")
     openapi.check_path_part(part, path)
-    _check_child(state, parent, part)
+    check_child(state, parent, part)
     _check_variable_sibling(state, parent, part)
     made = {"id": new_id(SHORT_ID), "parentId": parent["id"], "pathPart": part, "path": path}
     state["Resources"][made["id"]] = made
@@ -122,10 +118,3 @@ def _check_variable_sibling(state: State, parent: Params, part: str) -> None:
                 f"A sibling ({other['pathPart']}) of this resource already has a variable path "
                 "part -- only one is allowed"
             )
-
-
-def _output(state: State, definition: openapi.RestDefinition) -> Params:
-    output = public(state["RestApi"])
-    if definition.warnings:
-        output["warnings"] = list(definition.warnings)
-    return output

@@ -69,7 +69,6 @@ class RestDefinition:
 
     api: Params = field(default_factory=dict)
     methods: dict[str, dict[str, Params]] = field(default_factory=dict)
-    warnings: list[str] = field(default_factory=list)
 
 
 @dataclass(frozen=True, slots=True)

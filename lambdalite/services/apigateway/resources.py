@@ -42,7 +42,7 @@ class ResourceOperations(RestBase):
 
         def mutate(conn: Connection, state: State) -> Params:
             parent = _resource(state, request["parentId"])
-            _check_child(state, parent, part)
+            check_child(state, parent, part)
             base = parent["path"].rstrip("/")
             made = {"id": new_id(SHORT_ID), "parentId": parent["id"], "pathPart": part}
             made["path"] = f"{base}/{part}"
@@ -151,7 +151,7 @@ def _method_name(value: str) -> str:
     return name
 
 
-def _check_child(state: State, parent: Params, part: str) -> None:
+def check_child(state: State, parent: Params, part: str) -> None:
     """A sibling of the same name conflicts; a greedy resource can have no children."""
     if parent.get("pathPart", "").endswith("+}"):
         # wording unverified
