@@ -6,9 +6,10 @@ compare two versions of the code on a noisy machine, where wrk's figures move by
 
     python bench/in_process.py [--requests 3000] [--profile invoke|dryrun|batch]
 
-Cases: a signed Invoke with ``InvocationType=DryRun`` (the AWS protocol path and the provider),
-a full Invoke of a warm echo function (adds the execution environment), and an SQS
-SendMessageBatch of 10 (adds the store). ``--profile`` prints the case's cProfile top 40.
+Cases: the same warm echo function behind an HTTP API (quick create, payload 2.0) and a Function
+URL (AuthType NONE); a signed Invoke with ``InvocationType=DryRun`` (the AWS protocol path and
+the provider), a full Invoke (adds the execution environment), and an SQS SendMessageBatch of 10
+(adds the store). ``--profile`` prints the case's cProfile top 40.
 """
 
 from __future__ import annotations
@@ -42,7 +43,18 @@ from lambdalite.config import Settings  # noqa: E402
 from lambdalite.server import LambdaliteApp  # noqa: E402
 
 HOST = "127.0.0.1:4566"
+ECHO_ARN = "arn:aws:lambda:us-east-1:000000000000:function:echo"
 Request = tuple[dict[str, Any], bytes]
+
+
+def plain(host: str, path: str, body: bytes) -> Request:
+    """An ASGI scope (and body) of an unsigned POST to ``host``: API and Function URL traffic."""
+    raw = [(b"host", host.encode()), (b"content-type", b"application/json"),
+           (b"content-length", str(len(body)).encode())]
+    scope = {"type": "http", "method": "POST", "path": path, "raw_path": path.encode(),
+             "query_string": b"", "headers": raw, "scheme": "http",
+             "client": ("127.0.0.1", 50000), "server": ("127.0.0.1", 4566)}
+    return scope, body
 
 
 def signed(service: str, path: str, body: bytes, headers: dict[str, str]) -> Request:
@@ -133,7 +145,15 @@ async def cases(app: LambdaliteApp) -> dict[str, Request]:
     entries = [{"Id": str(i), "MessageBody": "x" * 100} for i in range(10)]
     batch = json.dumps({"QueueUrl": json.loads(created)["QueueUrl"], "Entries": entries}).encode()
     invoke = "/2015-03-31/functions/echo/invocations"
+    api = json.dumps({"name": "bench", "protocolType": "HTTP", "target": ECHO_ARN}).encode()
+    _, made = await call(app, signed("apigateway", "/v2/apis", api, {"Content-Type": "application/json"}))
+    api_id = json.loads(made)["apiId"]
+    url_config = b'{"AuthType": "NONE"}'
+    _, url = await call(app, signed("lambda", "/2021-10-31/functions/echo/url", url_config, {"Content-Type": "application/json"}))
+    url_host = json.loads(url)["FunctionUrl"].split("//")[1].rstrip("/")
     return {
+        "httpapi": plain(f"{api_id}.execute-api.localhost:4566", "/", b"{}"),
+        "url": plain(url_host, "/", b"{}"),
         "dryrun": signed("lambda", invoke, b"{}", {"X-Amz-Invocation-Type": "DryRun"}),
         "invoke": signed("lambda", invoke, b"{}", {}),
         "batch": signed("sqs", "/", batch, sqs | {"X-Amz-Target": "AmazonSQS.SendMessageBatch"}),
@@ -184,5 +204,5 @@ async def main(args: argparse.Namespace) -> None:
 if __name__ == "__main__":
     parser = argparse.ArgumentParser(description=(__doc__ or "").split("\n")[0])
     parser.add_argument("--requests", type=int, default=3000)
-    parser.add_argument("--profile", choices=["dryrun", "invoke", "batch"])
+    parser.add_argument("--profile", choices=["dryrun", "invoke", "batch", "httpapi", "url"])
     uvloop.run(main(parser.parse_args()))
