@@ -572,18 +572,23 @@ class RecordingTransport:
         return getattr(self.inner, name)
 
 
+async def recording_writes(api: RuntimeApi) -> list[bytes]:
+    """Record what the server writes on its (single) connection from now on."""
+    await eventually(lambda: len(api._connections) == 1)
+    connection = next(iter(api._connections))
+    assert connection._transport is not None
+    recording = RecordingTransport(connection._transport)
+    connection._transport = recording  # type: ignore[assignment]
+    return recording.writes
+
+
 @on_both_loops
 async def test_sockets_have_nodelay_and_each_reply_is_one_write() -> None:
     api, client = await started()
-    await eventually(lambda: len(api._connections) == 1)
-    connection = next(iter(api._connections))
-    transport = connection._transport
+    writes = await recording_writes(api)
+    transport = next(iter(api._connections))._transport
     assert transport is not None
-    sock = transport.get_extra_info("socket")
-    assert sock.getsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY)
-    recording = RecordingTransport(transport)
-    connection._transport = recording  # type: ignore[assignment]
-    writes = recording.writes
+    assert transport.get_extra_info("socket").getsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY)
     request_id, invoked = await running(api, client, b'{"a": 1}')
     await client.request("POST", response_path(request_id), b"1")
     await invoked
@@ -593,16 +598,6 @@ async def test_sockets_have_nodelay_and_each_reply_is_one_write() -> None:
     ]
     assert writes[0].endswith(b'\r\n\r\n{"a": 1}')
     await api.close()
-
-
-async def recording_writes(api: RuntimeApi) -> list[bytes]:
-    """Record what the server writes on its (single) connection from now on."""
-    await eventually(lambda: len(api._connections) == 1)
-    connection = next(iter(api._connections))
-    assert connection._transport is not None
-    recording = RecordingTransport(connection._transport)
-    connection._transport = recording  # type: ignore[assignment]
-    return recording.writes
 
 
 @on_both_loops
