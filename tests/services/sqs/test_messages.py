@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import threading
 import time
+import uuid
 from collections.abc import Callable
 from typing import Any
 
@@ -52,6 +53,9 @@ def test_send_receive_delete(sqs: Any, queue: Callable[..., str]) -> None:
     sent = sqs.send_message(QueueUrl=url, MessageBody="msg")
     assert sent["MD5OfMessageBody"] == BODY_MD5
     assert set(sent) == {"MD5OfMessageBody", "MessageId", "ResponseMetadata"}
+    message_id = uuid.UUID(sent["MessageId"])  # a random UUID, as AWS's message ids are
+    assert (str(message_id), message_id.version) == (sent["MessageId"], 4)
+    assert message_id.variant == uuid.RFC_4122
 
     [message] = receive(sqs, url)
     assert message["Body"] == "msg"
