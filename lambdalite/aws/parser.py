@@ -19,7 +19,7 @@ from botocore.model import ListShape, MapShape, OperationModel, Shape, Structure
 
 from lambdalite.aws.errors import SerializationException
 from lambdalite.aws.http import HttpRequest
-from lambdalite.aws.members import members
+from lambdalite.aws.members import Member, members
 from lambdalite.aws.values import (
     ValueFormatError,
     decode_blob,
@@ -72,7 +72,7 @@ def _json_structure(shape: Shape, value: Any, path: str) -> Params:
         return value  # type: ignore[no-any-return]
     _expect(value, dict, "a structure", path)
     result: Params = {}
-    for name, wire_name, member, type_name in members(shape):
+    for name, wire_name, member, type_name, _ in members(shape):
         item = value.get(wire_name)
         if item is None:
             continue
@@ -166,16 +166,15 @@ def _parse_rest_json(
     uri_params: Mapping[str, str],
 ) -> Params:
     result: Params = {}
-    body_members: dict[str, Shape] = {}
+    body_members: list[Member] = []
     located = _Located(request, uri_params, _claimed_query_keys(operation, shape))
-    for name, member in shape.members.items():
-        location = member.serialization.get("location")
-        if location is None:
-            body_members[name] = member
+    for member in members(shape):
+        if member.location is None:
+            body_members.append(member)
             continue
-        value = _LOCATED_READERS[location](name, member, located)
+        value = _LOCATED_READERS[member.location](member.name, member.shape, located)
         if value is not None:
-            result[name] = value
+            result[member.name] = value
     payload = shape.serialization.get("payload")
     if payload is not None:
         value = _read_payload(shape.members[payload], request.body)
@@ -184,10 +183,9 @@ def _parse_rest_json(
     elif body_members:
         document = _load_json(request.body, default={})
         _expect(document, dict, "a JSON object", "")
-        for name, member in body_members.items():
-            key = member.serialization.get("name", name)
-            if document.get(key) is not None:
-                result[name] = _from_json(member, document[key], name)
+        for name, wire_name, member_shape, _, _ in body_members:
+            if document.get(wire_name) is not None:
+                result[name] = _from_json(member_shape, document[wire_name], name)
     return result
 
 

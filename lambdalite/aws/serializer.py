@@ -69,7 +69,7 @@ def _json_structure(shape: Shape, value: Any) -> Any:
     if getattr(shape, "is_document_type", False):
         return value
     result: dict[str, Any] = {}
-    for name, wire_name, member, type_name in members(shape):
+    for name, wire_name, member, type_name, _ in members(shape):
         item = value.get(name)
         if item is not None:
             plain = type_name in _AS_IS
@@ -120,18 +120,18 @@ def _rest_json_response(
         response.body = b"" if status == 204 else b"{}"
         return response
     body: dict[str, Any] = {}
-    for name, member in shape.members.items():
+    for name, _, member, _, location in members(shape):
         value = output.get(name)
-        location = member.serialization.get("location")
+        if value is None:
+            continue
         if location is None:
-            if value is not None:
-                body[name] = value
-        elif value is not None:
+            body[name] = value
+        else:
             response.status = _write_located(response, location, name, member, value)
     payload = shape.serialization.get("payload")
     if payload is not None:
         _write_payload(response, shape.members[payload], output.get(payload))
-    elif any("location" not in m.serialization for m in shape.members.values()):
+    elif any(member.location is None for member in members(shape)):
         response.body = _json_document(shape, body)
     return response
 
