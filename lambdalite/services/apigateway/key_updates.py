@@ -21,9 +21,10 @@ from lambdalite.aws.context import RequestContext
 from lambdalite.services.apigateway import errors, patch
 from lambdalite.services.apigateway.base import Params, RestBase, public
 from lambdalite.services.apigateway.errors import BadRequest, Conflict, NotFound
-from lambdalite.services.apigateway.keys import _key_output, _quota
+from lambdalite.services.apigateway.keys import key_output, quota_of
 from lambdalite.services.apigateway.patch import PLAIN, Patch, Rule
 from lambdalite.store import Scope
+from lambdalite.store.repository import Record, Repository
 
 # "Invalid API Stage specified" and "Invalid API Stage {api: X, stage: Y} specified for
 # usageplan Z": localstack's provider words AWS's answers so (validated against AWS there).
@@ -35,13 +36,11 @@ class KeyUpdateOperations(RestBase):
         patches, scope, key_id = patch.read(request), self.scope(ctx), request["apiKey"]
 
         def job(conn: Connection) -> Params:
-            record = self.keys.get_in(conn, scope, key_id)
-            if record is None:
-                raise errors.not_found(errors.API_KEY_NOT_FOUND)
+            record = _existing(self.keys, conn, scope, key_id, errors.API_KEY_NOT_FOUND)
             changed = patch.patched(record.data, patches, _KEY_RULES, PLAIN)
             changed["lastUpdatedDate"] = self.clock()
             self.keys.put_in(conn, scope, key_id, changed, expect_version=record.version)
-            return _key_output(changed, False)
+            return key_output(changed, False)
 
         return await self.platform.store.write(job)
 
@@ -49,9 +48,7 @@ class KeyUpdateOperations(RestBase):
         patches, scope, plan_id = patch.read(request), self.scope(ctx), request["usagePlanId"]
 
         def job(conn: Connection) -> Params:
-            record = self.plans.get_in(conn, scope, plan_id)
-            if record is None:
-                raise errors.not_found(errors.USAGE_PLAN_NOT_FOUND)
+            record = _existing(self.plans, conn, scope, plan_id, errors.USAGE_PLAN_NOT_FOUND)
             changed = patch.patched(record.data, patches, _PLAN_RULES, PLAIN)
             _check_plan(changed)
             for api_stage in changed["apiStages"]:
@@ -75,6 +72,16 @@ class KeyUpdateOperations(RestBase):
 
 
 # --- API keys ------------------------------------------------------------------------------
+
+
+def _existing(
+    repository: Repository, conn: Connection, scope: Scope, record_id: str, missing: str
+) -> Record:
+    """The record to patch, or NotFoundException with ``missing``."""
+    record = repository.get_in(conn, scope, record_id)
+    if record is None:
+        raise errors.not_found(missing)
+    return record
 
 
 def _stage_key(target: Params, change: Patch) -> None:
@@ -143,7 +150,7 @@ def _drop(group: str) -> patch.Apply:
 def _check_plan(plan: Params) -> None:
     """The quota, whole after the patches, is valid as CreateUsagePlan requires."""
     if "quota" in plan:
-        plan["quota"] = _quota(plan["quota"])
+        plan["quota"] = quota_of(plan["quota"])
 
 
 _LIMIT_OPS = ("add", "replace")

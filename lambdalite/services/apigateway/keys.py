@@ -72,7 +72,7 @@ class KeyOperations(RestBase):
 
     async def get_api_key(self, ctx: RequestContext, request: Params) -> Params:
         key = (await self._key(self.scope(ctx), request["apiKey"])).data
-        return _key_output(key, bool(request.get("includeValue")))
+        return key_output(key, bool(request.get("includeValue")))
 
     async def get_api_keys(self, ctx: RequestContext, request: Params) -> Params:
         keys = [record.data for record in await self.keys.list(self.scope(ctx))]
@@ -80,7 +80,7 @@ class KeyOperations(RestBase):
             keys = [key for key in keys if key["name"].startswith(request["nameQuery"])]
         if request.get("customerId"):
             keys = [key for key in keys if key.get("customerId") == request["customerId"]]
-        shown = [_key_output(key, bool(request.get("includeValues"))) for key in keys]
+        shown = [key_output(key, bool(request.get("includeValues"))) for key in keys]
         return listing(shown, request)
 
     async def delete_api_key(self, ctx: RequestContext, request: Params) -> Params:
@@ -114,7 +114,7 @@ class KeyOperations(RestBase):
         if request.get("throttle"):
             plan["throttle"] = _throttle(request["throttle"])
         if request.get("quota"):
-            plan["quota"] = _quota(request["quota"])
+            plan["quota"] = quota_of(request["quota"])
         scope = self.scope(ctx)
 
         def job(conn: Connection) -> None:
@@ -222,7 +222,7 @@ class KeyOperations(RestBase):
         self.quotas.delete_in(conn, scope, f"{plan_id}/{key_id}")
 
 
-def _key_output(key: Params, with_value: bool) -> Params:
+def key_output(key: Params, with_value: bool) -> Params:
     shown = public(key)
     if not with_value:
         shown.pop("value", None)
@@ -237,7 +237,7 @@ def _throttle(throttle: Params) -> Params:
     return {k: throttle[k] for k in ("burstLimit", "rateLimit") if k in throttle}
 
 
-def _quota(quota: Params) -> Params:
+def quota_of(quota: Params) -> Params:
     period = quota.get("period")
     if period not in _PERIODS:
         # wording unverified
