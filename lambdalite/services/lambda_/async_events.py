@@ -15,6 +15,8 @@ from typing import Any
 
 from sqlalchemy import Connection, text
 
+from lambdalite.store.leases import LeasedRows
+
 QUEUED, RUNNING, RETRYING, FAILED = "queued", "running", "retrying", "failed"
 PENDING = (QUEUED, RUNNING, RETRYING)
 
@@ -28,22 +30,10 @@ _INSERT = text(
     " (:account, :region, :function, :qualifier, :request_id, :payload, :trace_id, :now, :now,"
     " 0, 0, 'queued', NULL) RETURNING id"
 )
-_DUE = (
-    f"SELECT {_COLUMNS} FROM lambda_async_events WHERE state IN ('queued', 'retrying', 'running')"
-    " AND due_at <= :now ORDER BY due_at LIMIT :limit"
-)
-_DUE_STATEMENTS = {False: text(_DUE), True: text(_DUE + " FOR UPDATE SKIP LOCKED")}
-_LEASE = text("UPDATE lambda_async_events SET state = 'running', due_at = :until WHERE id = :id")
-_NEXT_DUE = text(
-    "SELECT MIN(due_at) FROM lambda_async_events WHERE state IN ('queued', 'retrying', 'running')"
-)
+_LEASED = LeasedRows("lambda_async_events", _COLUMNS, "state IN ('queued', 'retrying', 'running')")
 _RESCHEDULE = text(
     "UPDATE lambda_async_events SET state = :state, due_at = :due_at, attempts = :attempts,"
     " throttles = :throttles, failure = :failure WHERE id = :id"
-)
-_DELETE = text("DELETE FROM lambda_async_events WHERE id = :id")
-_RELEASE_RUNNING = text(
-    "UPDATE lambda_async_events SET state = 'queued', due_at = :now WHERE state = 'running'"
 )
 _COUNTS = text(
     "SELECT account, region, function, state, COUNT(*) FROM lambda_async_events"
@@ -85,16 +75,11 @@ def insert(conn: Connection, event: dict[str, str], now: int) -> int:
 
 def take_due(conn: Connection, now: int, limit: int, lease_ms: int) -> list[AsyncEvent]:
     """Lease up to ``limit`` due events to this invoker until ``now + lease_ms``."""
-    statement = _DUE_STATEMENTS[conn.dialect.name == "postgresql"]
-    events = [_event(row) for row in conn.execute(statement, {"now": now, "limit": limit})]
-    for event in events:
-        conn.execute(_LEASE, {"id": event.id, "until": now + lease_ms})
-    return events
+    return [_event(row) for row in _LEASED.take_due(conn, now, limit, lease_ms)]
 
 
 def next_due(conn: Connection) -> int | None:
-    value = conn.execute(_NEXT_DUE).scalar()
-    return None if value is None else int(value)
+    return _LEASED.next_due(conn)
 
 
 def reschedule(
@@ -138,12 +123,12 @@ def fail(
 
 
 def delete(conn: Connection, event: AsyncEvent) -> None:
-    conn.execute(_DELETE, {"id": event.id})
+    _LEASED.delete(conn, event.id)
 
 
 def release_running(conn: Connection, now: int) -> None:
     """Make every leased event due now: at start, when no other server can be running them."""
-    conn.execute(_RELEASE_RUNNING, {"now": now})
+    _LEASED.release_running(conn, now)
 
 
 def counts(conn: Connection) -> list[tuple[str, str, str, str, int]]:

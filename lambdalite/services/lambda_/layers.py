@@ -46,6 +46,7 @@ from lambdalite.services.lambda_.models import (
     version_key,
 )
 from lambdalite.services.lambda_.paging import page
+from lambdalite.services.names import ScopedName
 from lambdalite.store import ConflictError, Record, Repository, Scope
 
 #: AWS's quota of layers per function.
@@ -66,16 +67,8 @@ _LAYER_VERSION = re.compile(_LAYER_ARN + r":(?P<version>[0-9]+)")
 
 
 @dataclass(frozen=True, slots=True)
-class LayerRef:
+class LayerRef(ScopedName):
     """A layer of one account and region, named by name or ARN in a request."""
-
-    account: str
-    region: str
-    name: str
-
-    @property
-    def scope(self) -> Scope:
-        return Scope(self.account, self.region)
 
     @property
     def arn(self) -> str:

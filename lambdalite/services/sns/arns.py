@@ -12,8 +12,8 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
+from lambdalite.services.names import ScopedName
 from lambdalite.services.sns.errors import invalid
-from lambdalite.store import Scope
 
 _TOPIC_NAME = re.compile(r"[A-Za-z0-9_-]{1,256}")
 _FIFO_TOPIC_NAME = re.compile(r"[A-Za-z0-9_-]{1,251}\.fifo")
@@ -21,24 +21,12 @@ _ARN_PARTS = 6
 
 
 @dataclass(frozen=True, slots=True)
-class TopicName:
+class TopicName(ScopedName):
     """Where a topic is: account, region and name."""
-
-    account: str
-    region: str
-    name: str
-
-    @property
-    def scope(self) -> Scope:
-        return Scope(self.account, self.region)
 
     @property
     def arn(self) -> str:
-        return f"arn:aws:sns:{self.region}:{self.account}:{self.name}"
-
-    @property
-    def fifo(self) -> bool:
-        return self.name.endswith(".fifo")
+        return self.arn_in("sns")
 
     def subscription_arn(self, subscription_id: str) -> str:
         return f"{self.arn}:{subscription_id}"

@@ -14,25 +14,17 @@ from typing import Any
 
 from sqlalchemy import Connection, insert, text
 
+from lambdalite.store.leases import LeasedRows
 from lambdalite.store.schema import sns_deliveries
 
 _COLUMNS = (
     "id, account, region, subscription, kind, protocol, endpoint, payload, dead_letter, policy,"
     " attempts, created_at"
 )
-_DUE = (
-    f"SELECT {_COLUMNS} FROM sns_deliveries WHERE due_at <= :now ORDER BY due_at, id LIMIT :limit"
-)
-_DUE_STATEMENTS = {False: text(_DUE), True: text(_DUE + " FOR UPDATE SKIP LOCKED")}
-_LEASE = text("UPDATE sns_deliveries SET state = 'running', due_at = :until WHERE id = :id")
-_NEXT_DUE = text("SELECT MIN(due_at) FROM sns_deliveries")
+_LEASED = LeasedRows("sns_deliveries", _COLUMNS)
 _RETRY = text(
     "UPDATE sns_deliveries SET state = 'queued', due_at = :due_at, attempts = :attempts"
     " WHERE id = :id"
-)
-_DELETE = text("DELETE FROM sns_deliveries WHERE id = :id")
-_RELEASE_RUNNING = text(
-    "UPDATE sns_deliveries SET state = 'queued', due_at = :now WHERE state = 'running'"
 )
 
 
@@ -85,16 +77,11 @@ def _row(delivery: Delivery, now: int) -> dict[str, Any]:
 
 def take_due(conn: Connection, now: int, limit: int, lease_ms: int) -> list[Delivery]:
     """Lease up to ``limit`` due deliveries to this deliverer until ``now + lease_ms``."""
-    statement = _DUE_STATEMENTS[conn.dialect.name == "postgresql"]
-    taken = [_delivery(row) for row in conn.execute(statement, {"now": now, "limit": limit})]
-    for delivery in taken:
-        conn.execute(_LEASE, {"id": delivery.id, "until": now + lease_ms})
-    return taken
+    return [_delivery(row) for row in _LEASED.take_due(conn, now, limit, lease_ms)]
 
 
 def next_due(conn: Connection) -> int | None:
-    value = conn.execute(_NEXT_DUE).scalar()
-    return None if value is None else int(value)
+    return _LEASED.next_due(conn)
 
 
 def retry_in(conn: Connection, delivery: Delivery, due_at: int, attempts: int) -> None:
@@ -102,12 +89,12 @@ def retry_in(conn: Connection, delivery: Delivery, due_at: int, attempts: int) -
 
 
 def delete_in(conn: Connection, delivery: Delivery) -> None:
-    conn.execute(_DELETE, {"id": delivery.id})
+    _LEASED.delete(conn, delivery.id)
 
 
 def release_running(conn: Connection, now: int) -> None:
     """Make every leased delivery due now: at start, when no deliverer can be holding one."""
-    conn.execute(_RELEASE_RUNNING, {"now": now})
+    _LEASED.release_running(conn, now)
 
 
 def _dump(value: Any) -> str:

@@ -9,6 +9,7 @@ from dataclasses import dataclass
 from typing import Any
 from urllib.parse import urlsplit
 
+from lambdalite.services.names import ScopedName
 from lambdalite.services.sqs.errors import (
     InvalidAttributeName,
     InvalidAttributeValue,
@@ -67,24 +68,12 @@ _NUMERIC_DEFAULTS = {
 
 
 @dataclass(frozen=True, slots=True)
-class QueueName:
+class QueueName(ScopedName):
     """Where a queue is: account, region and name."""
-
-    account: str
-    region: str
-    name: str
-
-    @property
-    def scope(self) -> Scope:
-        return Scope(self.account, self.region)
 
     @property
     def arn(self) -> str:
-        return f"arn:aws:sqs:{self.region}:{self.account}:{self.name}"
-
-    @property
-    def fifo(self) -> bool:
-        return self.name.endswith(".fifo")
+        return self.arn_in("sqs")
 
     def url(self, endpoint: str) -> str:
         return f"{endpoint}/{self.account}/{self.name}"
