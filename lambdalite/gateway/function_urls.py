@@ -141,8 +141,8 @@ class FunctionUrls:
             return cors.preflight(binding.cors or {}, request.headers)
         try:
             caller = self._authorize(binding, request)
-            inbound = _inbound(request, address, scope, trace_id)
-            event = build_event(inbound, _context(binding, address, request_id, caller))
+            incoming = inbound_request(request, address.path, scope, trace_id)
+            event = build_event(incoming, _context(binding, address, request_id, caller))
             response = await self._invoke(binding, event, request_id)
         except Refusal as refusal:
             response = refusal.response
@@ -265,16 +265,18 @@ def iam_authorizer(caller: Principal) -> dict[str, Any]:
     }
 
 
-def _inbound(
-    request: HttpRequest, address: UrlAddress, scope: Mapping[str, Any], trace_id: str
+def inbound_request(
+    request: HttpRequest, path: str, scope: Mapping[str, Any], trace_id: str
 ) -> InboundRequest:
+    """The request as the events see it: the client's headers less those the front door owns,
+    plus the forwarding headers it adds (shared by Function URLs, HTTP and REST APIs)."""
     raw = [(n.decode("latin-1"), v.decode("latin-1")) for n, v in scope.get("headers", [])]
     raw = [(name, value) for name, value in raw if name not in FRONT_DOOR_OWNED]
     client = scope.get("client")
     source_ip = client[0] if client else "127.0.0.1"
     return InboundRequest(
         method=request.method,
-        raw_path=address.path,
+        raw_path=path,
         raw_query=request.query,
         header_pairs=raw + forwarded_headers(request, source_ip, trace_id),
         body=request.body,

@@ -32,11 +32,10 @@ from lambdalite.gateway import api_errors, cors
 from lambdalite.gateway.api_calls import ApiCall, new_request_id
 from lambdalite.gateway.api_errors import Answered
 from lambdalite.gateway.api_integrations import Integrations
-from lambdalite.gateway.events_v2 import InboundRequest, query_parameters
+from lambdalite.gateway.events_v2 import query_parameters
 from lambdalite.gateway.function_urls import (
-    FRONT_DOOR_OWNED,
-    forwarded_headers,
     iam_authorizer,
+    inbound_request,
     new_trace_id,
 )
 from lambdalite.gateway.jwt_auth import JwtVerifier
@@ -155,7 +154,7 @@ class HttpApis:
             raise Answered(api_errors.not_found())
         route, parameters = matched
         domain = _domain(address, request)
-        inbound = _inbound(request, address, scope)
+        inbound = inbound_request(request, address.path, scope, new_trace_id())
         return ApiCall(
             deployed,
             stage_name,
@@ -289,19 +288,3 @@ def _domain(address: ApiAddress, request: HttpRequest) -> str:
     if address.by_host:
         return request.headers.get("host", "").rpartition(":")[0] or request.headers["host"]
     return f"{address.api_id}.execute-api.localhost"
-
-
-def _inbound(request: HttpRequest, address: ApiAddress, scope: Mapping[str, Any]) -> InboundRequest:
-    raw = [(n.decode("latin-1"), v.decode("latin-1")) for n, v in scope.get("headers", [])]
-    raw = [(name, value) for name, value in raw if name not in FRONT_DOOR_OWNED]
-    client = scope.get("client")
-    source_ip = client[0] if client else "127.0.0.1"
-    return InboundRequest(
-        method=request.method,
-        raw_path=address.path,
-        raw_query=request.query,
-        header_pairs=raw + forwarded_headers(request, source_ip, new_trace_id()),
-        body=request.body,
-        source_ip=source_ip,
-        protocol=f"HTTP/{scope.get('http_version', '1.1')}",
-    )

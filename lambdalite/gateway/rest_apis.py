@@ -27,8 +27,7 @@ from lambdalite.gateway import events_v1, rest_errors, rest_routing
 from lambdalite.gateway.api_calls import new_request_id
 from lambdalite.gateway.api_errors import Answered
 from lambdalite.gateway.api_integrations import Integrations, InvokeAnswers
-from lambdalite.gateway.events_v2 import InboundRequest
-from lambdalite.gateway.function_urls import FRONT_DOOR_OWNED, forwarded_headers, new_trace_id
+from lambdalite.gateway.function_urls import inbound_request, new_trace_id
 from lambdalite.gateway.http_apis import ApiAddress
 from lambdalite.gateway.lambda_auth import function_arn
 from lambdalite.gateway.responses import MalformedResponse
@@ -89,7 +88,7 @@ class RestApis:
         matched = rest_routing.match(deployed.resources, request.method, route_path)
         if matched is None:
             raise Answered(rest_errors.missing_token())
-        inbound = _inbound(request, route_path, scope)
+        inbound = inbound_request(request, route_path, scope, new_trace_id())
         domain = _domain(address, request)
         epoch_ms = int(time.time() * 1000)
         return RestCall(deployed, stage_name, matched, inbound, *ids, domain, epoch_ms)
@@ -155,19 +154,3 @@ def _domain(address: ApiAddress, request: HttpRequest) -> str:
     if address.by_host:
         return request.headers.get("host", "")
     return f"{address.api_id}.execute-api.localhost"
-
-
-def _inbound(request: HttpRequest, path: str, scope: Mapping[str, Any]) -> InboundRequest:
-    raw = [(n.decode("latin-1"), v.decode("latin-1")) for n, v in scope.get("headers", [])]
-    raw = [(name, value) for name, value in raw if name not in FRONT_DOOR_OWNED]
-    client = scope.get("client")
-    source_ip = client[0] if client else "127.0.0.1"
-    return InboundRequest(
-        method=request.method,
-        raw_path=path,
-        raw_query=request.query,
-        header_pairs=raw + forwarded_headers(request, source_ip, new_trace_id()),
-        body=request.body,
-        source_ip=source_ip,
-        protocol=f"HTTP/{scope.get('http_version', '1.1')}",
-    )
