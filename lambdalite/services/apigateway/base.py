@@ -64,7 +64,8 @@ class RestBase:
         self.key_values = Repository(platform.store, API_KEY_VALUE_KIND, clock=clock)
         self.plans = Repository(platform.store, USAGE_PLAN_KIND, clock=clock)
         self.quotas = Repository(platform.store, QUOTA_KIND, clock=clock)
-        self.records = ApiRecords(self.apis, platform.store, api_not_found)
+        repositories = (self.apis, self.deployments, self.endpoints)
+        self.records = ApiRecords(repositories, platform.store, api_not_found)
 
     @staticmethod
     def scope(ctx: RequestContext) -> Scope:

@@ -84,14 +84,5 @@ class RestApiOperations(RestBase):
         return listing([record.data["RestApi"] for record in records], request)
 
     async def delete_rest_api(self, ctx: RequestContext, request: Params) -> Params:
-        scope, api_id = self.scope(ctx), request["restApiId"]
-
-        def job(conn: Connection) -> None:
-            self.existing_in(conn, scope, api_id)
-            for record in self.deployments.list_in(conn, scope, prefix=f"{api_id}/"):
-                self.deployments.delete_in(conn, scope, record.key)
-            self.apis.delete_in(conn, scope, api_id)
-            self.endpoints.delete_in(conn, GLOBAL, api_id)
-
-        await self.platform.store.write(job)
+        await self.records.delete(self.scope(ctx), request["restApiId"])
         return {}

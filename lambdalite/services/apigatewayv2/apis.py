@@ -156,16 +156,7 @@ class ApiOperations(ApiGatewayV2Base):
             integration["CredentialsArn"] = request["CredentialsArn"]
 
     async def delete_api(self, ctx: RequestContext, request: Params) -> Params:
-        scope, api_id = self.scope(ctx), request["ApiId"]
-
-        def job(conn: Connection) -> None:
-            self.records.existing_in(conn, scope, api_id)
-            for record in self.deployments.list_in(conn, scope, prefix=f"{api_id}/"):
-                self.deployments.delete_in(conn, scope, record.key)
-            self.apis.delete_in(conn, scope, api_id)
-            self.endpoints.delete_in(conn, GLOBAL, api_id)
-
-        await self.platform.store.write(job)
+        await self.records.delete(self.scope(ctx), request["ApiId"])
         return {}
 
     async def delete_cors_configuration(self, ctx: RequestContext, request: Params) -> Params:

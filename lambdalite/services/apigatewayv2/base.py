@@ -65,9 +65,13 @@ class ApiRecords:
     a change is one transaction that fails when the API is gone or changed meanwhile."""
 
     def __init__(
-        self, repository: Repository, store: Store, missing: Callable[[str, str], Exception]
+        self,
+        repositories: tuple[Repository, Repository, Repository],
+        store: Store,
+        missing: Callable[[str, str], Exception],
     ) -> None:
-        self._repository = repository
+        # The APIs, their deployments, and the global api-id -> account/region index.
+        self._repository, self._deployments, self._endpoints = repositories
         self._store = store
         self._missing = missing  # (account, api id) -> the service's NotFoundException
 
@@ -102,6 +106,18 @@ class ApiRecords:
 
         return await self._store.write(job)
 
+    async def delete(self, scope: Scope, api_id: str) -> None:
+        """The API, its deployments and its index entry, in one transaction."""
+
+        def job(conn: Connection) -> None:
+            self.existing_in(conn, scope, api_id)
+            for record in self._deployments.list_in(conn, scope, prefix=f"{api_id}/"):
+                self._deployments.delete_in(conn, scope, record.key)
+            self._repository.delete_in(conn, scope, api_id)
+            self._endpoints.delete_in(conn, GLOBAL, api_id)
+
+        await self._store.write(job)
+
 
 class ApiGatewayV2Base:
     """State shared by the API Gateway v2 operation groups."""
@@ -112,7 +128,8 @@ class ApiGatewayV2Base:
         self.apis = Repository(platform.store, API_KIND, clock=clock)
         self.deployments = Repository(platform.store, DEPLOYMENT_KIND, clock=clock)
         self.endpoints = Repository(platform.store, ENDPOINT_KIND, clock=clock)
-        self.records = ApiRecords(self.apis, platform.store, api_not_found)
+        repositories = (self.apis, self.deployments, self.endpoints)
+        self.records = ApiRecords(repositories, platform.store, api_not_found)
 
     @staticmethod
     def scope(ctx: RequestContext) -> Scope:
