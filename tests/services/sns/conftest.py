@@ -17,6 +17,7 @@ from typing import Any, TypeVar
 import pytest
 
 from tests.e2e.conftest import make_client
+from tests.support import polling
 from tests.support.server import LambdaliteServer, running_server
 
 T = TypeVar("T")
@@ -84,15 +85,8 @@ def queue(sqs: Any, names: Callable[..., str]) -> Callable[..., tuple[str, str]]
 
 
 def eventually(probe: Callable[[], T | None], timeout: float = DEADLINE) -> T:
-    """Poll ``probe`` until it answers something truthy, within ``timeout`` seconds."""
-    deadline = time.monotonic() + timeout
-    while True:
-        found = probe()
-        if found:
-            return found
-        if time.monotonic() > deadline:
-            raise AssertionError(f"condition not met within {timeout} s")
-        time.sleep(0.05)
+    """``tests.support.polling.eventually`` with SNS's longer deadline (HTTP retries)."""
+    return polling.eventually(probe, timeout)
 
 
 def collect(sqs: Any, url: str, count: int, timeout: float = DEADLINE) -> list[dict[str, Any]]:

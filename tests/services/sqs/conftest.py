@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import hashlib
 import json
-import time
 import urllib.request
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
@@ -19,6 +18,7 @@ from botocore.exceptions import ClientError
 
 from tests.e2e.conftest import make_client
 from tests.support.aws_errors import ACCOUNT, REGION
+from tests.support.polling import eventually
 from tests.support.server import LambdaliteServer, running_server
 
 T = TypeVar("T")
@@ -105,18 +105,6 @@ def failure(call: Callable[[], Any]) -> Failure:
         response["Error"].get("Type"),
         raised.value,
     )
-
-
-def eventually(probe: Callable[[], T | None], timeout: float = 10.0, interval: float = 0.05) -> T:
-    """Poll ``probe`` until it answers something truthy, within ``timeout`` seconds."""
-    deadline = time.monotonic() + timeout
-    while True:
-        found = probe()
-        if found:
-            return found
-        if time.monotonic() > deadline:
-            raise AssertionError(f"condition not met within {timeout} s")
-        time.sleep(interval)
 
 
 def settle(server: LambdaliteServer) -> None:
