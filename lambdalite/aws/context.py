@@ -46,6 +46,12 @@ class RequestContext:
     def operation_name(self) -> str:
         return self.operation.name if self.operation is not None else ""
 
+    def base_url(self, default: str) -> str:
+        """Where the caller reached lambdalite (``scheme://host``), else ``default``: URLs made
+        for the caller (queue URLs, SNS's subscribe links) are built on it, so they work."""
+        host = self.request.headers.get("host")
+        return f"{self.request.scheme}://{host}" if host else default
+
 
 def internal_context(account_id: str, region: str, service: str) -> RequestContext:
     """The context of work lambdalite does on its own behalf (resuming, provisioning, event

@@ -60,10 +60,7 @@ class SnsBase:
 
     def base_url(self, ctx: RequestContext) -> str:
         """Where the caller reaches lambdalite: the URLs put in messages are built on it."""
-        host = ctx.request.headers.get("host")
-        if host:
-            return f"{ctx.request.scheme}://{host}"
-        return self.platform.settings.endpoint
+        return ctx.base_url(self.platform.settings.endpoint)
 
     def fifo_lock(self, where: TopicName) -> asyncio.Lock:
         return self._fifo_locks.setdefault(where, asyncio.Lock())

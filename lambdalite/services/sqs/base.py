@@ -39,15 +39,8 @@ class SqsBase(BackgroundWork):
     def scope(ctx: RequestContext) -> Scope:
         return Scope(ctx.account_id, ctx.region)
 
-    def endpoint(self, ctx: RequestContext) -> str:
-        """Where the caller reaches lambdalite: queue URLs are built on it, so they work."""
-        host = ctx.request.headers.get("host")
-        if host:
-            return f"{ctx.request.scheme}://{host}"
-        return self.platform.settings.endpoint
-
     def queue_url(self, ctx: RequestContext, name: QueueName) -> str:
-        return name.url(self.endpoint(ctx))
+        return name.url(ctx.base_url(self.platform.settings.endpoint))
 
     def named(self, ctx: RequestContext, request: Params) -> QueueName:
         """The queue a request names by QueueUrl (or, in a legacy query request, by its path)."""
