@@ -109,20 +109,24 @@ async def _to_function(provider: Any, arn: Arn, text: str, body: str, options: O
 
 async def _to_queue(provider: Any, arn: Arn, text: str, body: str, options: Options) -> None:
     ctx = internal_context(arn.account, arn.region, "sqs")
-    request: dict[str, Any] = {"QueueUrl": f"/{arn.account}/{arn.resource}", "MessageBody": body}
-    if arn.resource.endswith(".fifo"):
-        request["MessageGroupId"] = options.message_group_id
-        request["MessageDeduplicationId"] = options.deduplication_id
-    await provider.send_message(ctx, request)
+    request = {"QueueUrl": f"/{arn.account}/{arn.resource}", "MessageBody": body}
+    await provider.send_message(ctx, request | _fifo_fields(arn, options))
 
 
 async def _to_topic(provider: Any, arn: Arn, text: str, body: str, options: Options) -> None:
     ctx = internal_context(arn.account, arn.region, "sns")
-    request: dict[str, Any] = {"TopicArn": text, "Message": body}
-    if arn.resource.endswith(".fifo"):
-        request["MessageGroupId"] = options.message_group_id
-        request["MessageDeduplicationId"] = options.deduplication_id
-    await provider.publish(ctx, request)
+    request = {"TopicArn": text, "Message": body}
+    await provider.publish(ctx, request | _fifo_fields(arn, options))
+
+
+def _fifo_fields(arn: Arn, options: Options) -> dict[str, Any]:
+    """A FIFO queue or topic target's group and deduplication ids (none for others)."""
+    if not arn.resource.endswith(".fifo"):
+        return {}
+    return {
+        "MessageGroupId": options.message_group_id,
+        "MessageDeduplicationId": options.deduplication_id,
+    }
 
 
 async def _to_bus(provider: Any, arn: Arn, text: str, body: str, options: Options) -> None:
