@@ -1,5 +1,8 @@
 """A warm function behind lambdalite's HTTP API and Function URL, side by side with
-serverless-offline's httpApi (the same handler) and a bare uvicorn hello-world (the floor).
+serverless-offline's httpApi (the same handler), a bare uvicorn hello-world, and the
+process-hop floor (bench/relay_app.py: bare uvicorn running each request's body through a
+handler in a persistent child process, the most any design that runs functions outside the
+server can reach here).
 
 Every server is loaded by the same wrk (POST of ``{}``; 2 threads) in one run, one server at a
 time; only the ratios are meaningful. Targets: lambdalite at least 2x serverless-offline's
@@ -30,7 +33,13 @@ sys.path.insert(0, str(ROOT))
 
 import boto3  # noqa: E402
 
-from bench.gateway_throughput import run_wrk_warm, start_hello, wrk_arguments, wrk_script  # noqa: E402
+from bench.gateway_throughput import (  # noqa: E402
+    run_wrk_warm,
+    start_hello,
+    start_uvicorn_app,
+    wrk_arguments,
+    wrk_script,
+)
 from bench.invoke import HANDLER, ROLE, client, package  # noqa: E402
 from bench.peers import PEER_DIR, install_peer, start_peer, stop_peer  # noqa: E402
 from tests.support.server import running_server  # noqa: E402
@@ -82,7 +91,14 @@ def wait_for_port(port: int, timeout: float = 60.0) -> None:
 
 
 def bare_uvicorn(args: argparse.Namespace) -> dict[str, float]:
-    process, url = start_hello()
+    return uvicorn_app(args, *start_hello())
+
+
+def relay(args: argparse.Namespace) -> dict[str, float]:
+    return uvicorn_app(args, *start_uvicorn_app("bench.relay_app:app"))
+
+
+def uvicorn_app(args: argparse.Namespace, process: Any, url: str) -> dict[str, float]:
     try:
         return load(args, url + PEER_PATH)
     finally:
@@ -139,11 +155,14 @@ def report(args: argparse.Namespace, results: dict[str, dict[str, float]]) -> No
         print(f"{name:28} {rps:16.0f} {p50:8.2f} {p99:8.2f}")
     peer = results["serverless-offline httpApi"]["rps"]
     floor = results["bare uvicorn hello"]["rps"]
+    hop = results["process-hop floor"]["rps"]
+    print(f"process-hop floor: {hop / peer:.2f}x serverless-offline, {hop / floor:.0%} of bare uvicorn")
     for name in ("lambdalite HTTP API", "lambdalite Function URL"):
         rps = results[name]["rps"]
         print(
             f"{name}: {rps / peer:.2f}x serverless-offline (target >= {TARGET_PEER_RATIO:g}x), "
-            f"{rps / floor:.0%} of bare uvicorn (target >= {TARGET_FLOOR_RATIO:.0%})"
+            f"{rps / floor:.0%} of bare uvicorn (target >= {TARGET_FLOOR_RATIO:.0%}), "
+            f"{rps / hop:.0%} of the process-hop floor"
         )
 
 
@@ -151,6 +170,7 @@ def main() -> None:
     args = wrk_arguments(__doc__, warmup=10)
     results = {"serverless-offline httpApi": serverless_offline(args)}
     results["bare uvicorn hello"] = bare_uvicorn(args)
+    results["process-hop floor"] = relay(args)
     results.update(lambdalite(args))
     report(args, results)
 

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import os
 import re
 import shutil
 import subprocess
@@ -39,12 +40,13 @@ def start_hello() -> tuple[subprocess.Popen[str], str]:
     return start_uvicorn_app("bench.hello_app:app")
 
 
-def start_uvicorn_app(target: str) -> tuple[subprocess.Popen[str], str]:
-    """Serve ``target`` (module:app) with uvicorn as lambdalite runs it; (process, its URL)."""
+def start_uvicorn_app(target: str, env: dict[str, str] | None = None) -> tuple[subprocess.Popen[str], str]:
+    """Serve ``target`` (module:app) with uvicorn as lambdalite runs it, with ``env`` added to
+    its environment; (process, its URL)."""
     process = subprocess.Popen(
         [sys.executable, "-m", "uvicorn", target, "--loop", "uvloop", "--http", "httptools",
          "--host", "127.0.0.1", "--port", "0", "--no-access-log"],
-        cwd=ROOT, stderr=subprocess.PIPE, text=True,
+        cwd=ROOT, stderr=subprocess.PIPE, text=True, env={**os.environ, **(env or {})},
     )
     assert process.stderr is not None
     deadline = time.monotonic() + 30

@@ -10,7 +10,8 @@
 3. memory: private memory (USS) of a warm execution environment;
 4. the process-hop floor: bench/relay_app.py, a bare uvicorn app running each request through a
    handler in a persistent child process (no AWS protocol, no sandbox): the most any design that
-   runs functions outside the server can keep of uvicorn hello's throughput on this machine.
+   runs functions outside the server can keep of uvicorn hello's throughput on this machine, and
+   the least boto3 invoke latency it can have.
 
     python bench/invoke.py [--duration 10] [--connections 32] [--samples 30]
 
@@ -154,11 +155,14 @@ def signed_invoke_headers(endpoint: str, name: str) -> dict[str, str]:
     return {k: v for k, v in request.headers.items() if k.lower() != "host"}
 
 
-def relay_floor(connections: int, duration: int) -> dict[str, float]:
-    """wrk against bench/relay_app.py: the best any out-of-process function design can do."""
+def relay_floor(connections: int, duration: int, samples: int) -> dict[str, float]:
+    """bench/relay_app.py, the best any out-of-process function design can do: wrk's
+    throughput, and boto3's invoke latency (it answers any path with the function's result)."""
     relay, relay_url = start_uvicorn_app("bench.relay_app:app")
     try:
-        return run_wrk_warm(relay_url + "/", wrk_script("POST", "{}", {}), connections, duration)
+        latency = boto3_latency(relay_url, "relay", samples)
+        load = run_wrk_warm(relay_url + "/", wrk_script("POST", "{}", {}), connections, duration)
+        return {**load, "p50": latency["p50"], "p99": latency["p99"]}
     finally:
         relay.terminate()
         relay.wait()
@@ -221,11 +225,13 @@ def main() -> None:
             server.stop()
             hello.terminate()
             hello.wait()
-    relay_load = relay_floor(args.connections, args.duration)
+    relay_load = relay_floor(args.connections, args.duration, args.samples * 10)
 
     print(json.dumps(cold, indent=2))
     print(f"warm boto3 invoke p50 {warm['p50']:.3f} ms p99 {warm['p99']:.3f} ms; floor p50 {floor['p50']:.3f} ms p99 {floor['p99']:.3f} ms; "
           f"ratio p50 {warm['p50'] / floor['p50']:.2f}")
+    print(f"boto3 through the process-hop floor p50 {relay_load['p50']:.3f} ms p99 {relay_load['p99']:.3f} ms: "
+          f"{relay_load['p50'] / floor['p50']:.2f} of the boto3 floor; lambdalite {warm['p50'] / relay_load['p50']:.2f} of it")
     print(f"invoke throughput {throughput['rps']:.0f} req/s vs uvicorn hello {hello_load['rps']:.0f} req/s: "
           f"ratio {throughput['rps'] / hello_load['rps']:.2f}")
     print(f"process-hop floor (bench/relay_app.py) {relay_load['rps']:.0f} req/s: "

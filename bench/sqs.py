@@ -7,7 +7,9 @@ with PERSIST_STATE=1.
    by DeleteMessageBatch (from the same backlog on every server), each from --threads client
    threads for --duration seconds on a fresh queue; the clients are boto3 (one per thread) and
    raw HTTP (one keep-alive connection per thread, SQS's json protocol, each distinct body
-   signed once); and SendMessageBatch by wrk, whose client costs nothing (when wrk is installed);
+   signed once); and SendMessageBatch by wrk, whose client costs nothing (when wrk is installed),
+   also on the two floors of bench/sqs_floor_app.py (in memory, and durable in SQLite): what any
+   Python server answering it reaches on this machine, the yardstick for the others;
 2. latency p50/p99 of one SendMessage and of a ReceiveMessage + DeleteMessage pair (one boto3
    thread);
 3. SQS -> Lambda through an event source mapping (BatchSize 10, an empty python3.12 handler):
@@ -57,7 +59,7 @@ from botocore.awsrequest import AWSRequest  # noqa: E402
 from botocore.config import Config  # noqa: E402
 from botocore.credentials import Credentials  # noqa: E402
 
-from bench.gateway_throughput import run_wrk_warm  # noqa: E402
+from bench.gateway_throughput import run_wrk_warm, start_uvicorn_app  # noqa: E402
 from bench.invoke import ROLE, package, percentile, timed  # noqa: E402
 from bench.peers import free_port, stop_peer  # noqa: E402
 from tests.support.server import running_server  # noqa: E402
@@ -75,6 +77,7 @@ INSTALL_SECONDS = 240  # "a couple of minutes": past that, the peer is skipped
 START_SECONDS = 120
 EMPTY_HANDLER = "def handler(event, context):\n    pass\n"
 SERVERS = ("lambdalite", "ministack", "localstack")
+FLOORS = {"floor memory": "memory", "floor sqlite": "sqlite"}  # name: SQS_FLOOR_STORE
 NO_FUNCTIONS = {"localstack": "host mode cannot run functions (no Docker)"}
 CLIENTS = ("boto3", "raw HTTP")
 LATENCY_KEYS = ["SendMessage p50", "SendMessage p99", "Receive+Delete p50", "Receive+Delete p99"]
@@ -170,6 +173,22 @@ def localstack() -> Iterator[str]:
             endpoint = f"http://127.0.0.1:{port}"
             await_health(process, f"{endpoint}/_localstack/health", Path(state))
             yield endpoint
+
+
+@contextmanager
+def floor(store: str) -> Iterator[str]:
+    """bench/sqs_floor_app.py on ``store`` (its SQLite file in a fresh directory)."""
+    with tempfile.TemporaryDirectory() as data:
+        settings = {"SQS_FLOOR_STORE": store, "SQS_FLOOR_DB": str(Path(data) / "floor.db")}
+        process, endpoint = start_uvicorn_app("bench.sqs_floor_app:app", settings)
+        try:
+            yield endpoint
+        finally:
+            process.terminate()
+            process.wait()
+            problems = [line.strip() for line in process.stderr or [] if PROBLEM.search(line)]
+            if problems:
+                print(f"  floor {store} logged {len(problems)} problems, first: {problems[0]}")
 
 
 def install(venv: Path, python: Callable[[], str], packages: list[str]) -> Path:
@@ -473,7 +492,10 @@ WRK_BATCH = "send batch (10), wrk"
 def wrk_batched_send(server: str, endpoint: str, args: Namespace) -> Results:
     """SendMessageBatch of 10 by wrk (the same signed request over and over): no client cost
     in Python, so the rate is the server's alone."""
-    url = create_queue(endpoint, "wrk-batch")
+    if server in FLOORS:
+        url = f"{endpoint}/000000000000/wrk-batch"  # the floors keep no queues
+    else:
+        url = create_queue(endpoint, "wrk-batch")
     body = json.dumps({"QueueUrl": url, "Entries": batch_entries()})
     headers = signed_headers(endpoint, "SendMessageBatch", body.encode())
     lines = ['wrk.method = "POST"', f"wrk.body = [[{body}]]"]
@@ -614,6 +636,10 @@ def start_servers(stack: ExitStack, args: Namespace) -> dict[str, str]:
     return endpoints
 
 
+def start_floors(stack: ExitStack) -> dict[str, str]:
+    return {name: stack.enter_context(floor(store)) for name, store in FLOORS.items()}
+
+
 # --- report ----------------------------------------------------------------------------------
 
 
@@ -651,22 +677,41 @@ def report(results: dict[str, Results], args: Namespace) -> None:
             )
         else:
             print(f"  {kind:9} not measured on both")
+    floors(results)
     print(
         "note: ll = lambdalite. It commits each write to SQLite (WAL, synchronous=NORMAL) before "
         "answering; MiniStack's PERSIST_STATE saves its memory at shutdown only."
     )
 
 
+def floors(results: dict[str, Results]) -> None:
+    rates = {
+        name: results.get(name, {}).get(WRK_BATCH) for name in ("lambdalite", "ministack", *FLOORS)
+    }
+    print(f"\nFLOORS, {WRK_BATCH}, messages/s (bench/sqs_floor_app.py: the least a server does)")
+    for name, rate in rates.items():
+        print(f"  {name:26}{rate:9.0f}" if rate else f"  {name:26}{'-':>9}")
+    pairs = [(name, "ministack") for name in ("lambdalite", *FLOORS)] + [
+        ("lambdalite", "floor sqlite")
+    ]
+    for top, bottom in pairs:
+        ours, theirs = rates[top], rates[bottom]
+        ratio = f"{ours / theirs:8.2f}x" if ours and theirs else f"{'-':>9}"
+        print(f"  {top + ' / ' + bottom:26}{ratio}")
+
+
 def main() -> None:
     args = arguments()
     with ExitStack() as stack:
         endpoints = start_servers(stack, args)
-        results: dict[str, Results] = {name: {} for name in endpoints}
+        extra = start_floors(stack) if shutil.which("wrk") else {}
+        results: dict[str, Results] = {name: {} for name in endpoints | extra}
         # Case by case, each on every server in turn: the load of a shared machine drifts, so
-        # the figures compared are taken close together.
+        # the figures compared are taken close together. The floors answer wrk's case only.
         for label, case in cases(args):
-            print(f"{label}: {', '.join(endpoints)}", flush=True)
-            for name, endpoint in endpoints.items():
+            targets = endpoints | extra if label == WRK_BATCH else endpoints
+            print(f"{label}: {', '.join(targets)}", flush=True)
+            for name, endpoint in targets.items():
                 results[name] |= run_case(label, case, name, endpoint)
     report(results, args)
 
