@@ -12,9 +12,10 @@ from dataclasses import dataclass
 from typing import Any, TypeVar
 
 from sqlalchemy import Connection, Engine
+from sqlalchemy.exc import SQLAlchemyError
 
 from lambdalite.store.cache import Address, RecordCache
-from lambdalite.store.engine import IMMEDIATE, Durability, create_store_engine
+from lambdalite.store.engine import IMMEDIATE, Durability, create_store_engine, execute_on_driver
 from lambdalite.store.migrate import upgrade
 
 T = TypeVar("T")
@@ -69,6 +70,9 @@ class Store:
         self.cache = cache or RecordCache()
         # Addresses the batch being run has written; touched by the writer thread only.
         self._written: list[Address] = []
+        # The writer thread's connection, held from batch to batch: checking one out of the
+        # pool and back in (where the pool resets it) cost half of a small batch's commit.
+        self._connection: Connection | None = None
         self._writer.start()
 
     @classmethod
@@ -142,6 +146,12 @@ class Store:
             return fn(conn)
 
     def _write_loop(self) -> None:
+        try:
+            self._write_until_stopped()
+        finally:
+            self._release_connection()
+
+    def _write_until_stopped(self) -> None:
         stopping = False
         while not stopping:
             first = self._queue.get()
@@ -171,33 +181,47 @@ class Store:
 
     def _commit(self, batch: list[_Job]) -> list[_Outcome]:
         try:
-            with self._engine.connect() as conn:
-                conn.execution_options(**{IMMEDIATE: True})
-                with conn.begin():
-                    if len(batch) == 1:
-                        # Alone in its transaction, a job needs no savepoint: its failure
-                        # rolls back everything, which is only its own work.
-                        job = batch[0]
-                        return [(job, job.fn(conn), None)]
-                    return [_run_isolated(conn, job) for job in batch]
+            conn = self._writer_connection()
+            with conn.begin():
+                if len(batch) == 1:
+                    # Alone in its transaction, a job needs no savepoint: its failure rolls
+                    # back everything, which is only its own work.
+                    job = batch[0]
+                    return [(job, job.fn(conn), None)]
+                return [_run_isolated(conn, job) for job in batch]
         except BaseException as exc:
             # BEGIN or COMMIT failed (or the lone job did): nothing of this batch is durable.
+            if isinstance(exc, SQLAlchemyError):
+                # The database may have gone (a restart): the next batch connects afresh.
+                self._release_connection()
             return [(job, None, exc) for job in batch]
+
+    def _writer_connection(self) -> Connection:
+        if self._connection is None:
+            self._connection = self._engine.connect()
+            self._connection.execution_options(**{IMMEDIATE: True})
+        return self._connection
+
+    def _release_connection(self) -> None:
+        connection, self._connection = self._connection, None
+        if connection is not None:
+            with contextlib.suppress(SQLAlchemyError):
+                connection.close()
 
 
 def _run_isolated(conn: Connection, job: _Job) -> _Outcome:
     # Plain SQL rather than begin_nested(): SQLAlchemy compiles its savepoint statements
     # anew on every use, which cost as much as the job itself in a busy batch.
-    conn.exec_driver_sql("SAVEPOINT store_job")
+    execute_on_driver(conn, "SAVEPOINT store_job")
     try:
         result = job.fn(conn)
     except BaseException as exc:
         # Undo this job only; the rest of the batch goes on. Should the rollback itself fail,
         # that error escapes to `_run_batch` and fails the whole batch.
-        conn.exec_driver_sql("ROLLBACK TO SAVEPOINT store_job")
-        conn.exec_driver_sql("RELEASE SAVEPOINT store_job")
+        execute_on_driver(conn, "ROLLBACK TO SAVEPOINT store_job")
+        execute_on_driver(conn, "RELEASE SAVEPOINT store_job")
         return (job, None, exc)
-    conn.exec_driver_sql("RELEASE SAVEPOINT store_job")
+    execute_on_driver(conn, "RELEASE SAVEPOINT store_job")
     return (job, result, None)
 
 
