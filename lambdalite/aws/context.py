@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
-import uuid
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
+
+from lambdalite.ids import new_uuid
 
 if TYPE_CHECKING:
     from botocore.model import OperationModel
@@ -28,7 +29,7 @@ class RequestContext:
     """Account, region, principal and request id of one request, plus what was detected."""
 
     request: HttpRequest
-    request_id: str = field(default_factory=lambda: str(uuid.uuid4()))
+    request_id: str = field(default_factory=new_uuid)
     service: str = ""
     spec: ServiceSpec | None = None
     operation: OperationModel | None = None

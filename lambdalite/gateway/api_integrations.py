@@ -18,7 +18,6 @@ from __future__ import annotations
 import asyncio
 import json
 import logging
-import uuid
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
@@ -32,6 +31,7 @@ from lambdalite.gateway.api_calls import ApiCall
 from lambdalite.gateway.api_errors import Answered
 from lambdalite.gateway.http_client import UpstreamFailed, UpstreamTimeout, fetch
 from lambdalite.gateway.lambda_auth import function_arn
+from lambdalite.ids import new_uuid
 from lambdalite.services.platform import Platform
 from lambdalite.store import Scope
 
@@ -97,7 +97,7 @@ class Integrations:
         or was refused, 503 when it timed out)."""
         account, region = _owner(arn, scope)
         ctx = internal_context(account, region, "lambda")
-        ctx.request_id = str(uuid.uuid4())  # the function's own aws_request_id
+        ctx.request_id = new_uuid()  # the function's own aws_request_id
         params = {"FunctionName": arn, "Payload": payload}
         task = asyncio.ensure_future(self._platform.providers["lambda"].invoke(ctx, params))
         task.add_done_callback(_retrieve)

@@ -22,7 +22,6 @@ import logging
 import re
 import secrets
 import time
-import uuid
 from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
@@ -35,6 +34,7 @@ from lambdalite.aws.sigv4 import Signature, SignatureVerifier, read_signature
 from lambdalite.gateway import cors, url_errors
 from lambdalite.gateway.events_v2 import InboundRequest, RequestContextV2, build_event
 from lambdalite.gateway.responses import MalformedResponse, map_response
+from lambdalite.ids import new_uuid
 from lambdalite.services.lambda_.models import Kind, scoped_key
 from lambdalite.services.lambda_.url_configs import URL_ID_SCOPE, UrlTarget
 from lambdalite.services.platform import Platform
@@ -114,7 +114,7 @@ class FunctionUrls:
         self, address: UrlAddress, request: HttpRequest, scope: Mapping[str, Any]
     ) -> HttpResponse:
         """The response to one request for ``address`` (``scope``: the ASGI connection)."""
-        request_id = str(uuid.uuid4())
+        request_id = new_uuid()
         trace_id = new_trace_id()
         try:
             response = await self._serve(address, request, scope, request_id, trace_id)

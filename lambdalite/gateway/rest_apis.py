@@ -17,7 +17,6 @@ from __future__ import annotations
 import json
 import logging
 import time
-import uuid
 from collections.abc import Mapping
 from typing import Any
 from urllib.parse import unquote
@@ -34,6 +33,7 @@ from lambdalite.gateway.responses import MalformedResponse
 from lambdalite.gateway.rest_events import RestCall, build_event
 from lambdalite.gateway.rest_keys import KeyGate
 from lambdalite.gateway.throttling import TokenBuckets
+from lambdalite.ids import new_uuid
 from lambdalite.services.apigateway.lookup import RestDeployed, RestLookup
 from lambdalite.services.platform import Platform
 
@@ -63,7 +63,7 @@ class RestApis:
         self, address: ApiAddress, request: HttpRequest, scope: Mapping[str, Any]
     ) -> HttpResponse:
         """The response to one request for ``address`` (``scope``: the ASGI connection)."""
-        request_id, extended_id = str(uuid.uuid4()), new_request_id()
+        request_id, extended_id = new_uuid(), new_request_id()
         try:
             call = await self._call(address, request, scope, (request_id, extended_id))
             response = await self._run(call)

@@ -15,11 +15,11 @@ from __future__ import annotations
 import contextvars
 import json
 import logging
-import uuid
 from datetime import UTC, datetime
 from typing import Any
 
 from lambdalite.aws.context import RequestContext
+from lambdalite.ids import new_uuid
 from lambdalite.services.events.arns import bus_name
 from lambdalite.services.events.base import Params
 from lambdalite.services.events.delivery import DeliveryOperations
@@ -125,7 +125,7 @@ def new_event(scope: Scope, entry: Params, now: float) -> dict[str, Any]:
     when = moment if isinstance(moment, datetime) else datetime.fromtimestamp(now, UTC)
     return {
         "version": "0",
-        "id": str(uuid.uuid4()),
+        "id": new_uuid(),
         "detail-type": entry["DetailType"],
         "source": entry["Source"],
         "account": scope.account,

@@ -9,8 +9,9 @@ from __future__ import annotations
 
 import hashlib
 import time
-import uuid
 from datetime import UTC, datetime
+
+from lambdalite.ids import new_uuid
 
 
 class Kind:
@@ -46,7 +47,7 @@ def scoped_key(name: str, rest: str = "") -> str:
 
 
 def new_revision_id() -> str:
-    return str(uuid.uuid4())
+    return new_uuid()
 
 
 def last_modified(epoch: float | None = None) -> str:

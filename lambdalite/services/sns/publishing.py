@@ -20,7 +20,6 @@ nothing). FIFO deduplication lasts 5 minutes
 from __future__ import annotations
 
 import re
-import uuid
 from collections.abc import Mapping
 from dataclasses import dataclass, replace
 from typing import Any
@@ -28,6 +27,7 @@ from typing import Any
 from sqlalchemy import Connection
 
 from lambdalite.aws.context import RequestContext
+from lambdalite.ids import new_uuid
 from lambdalite.services.sns import deliverers, filter_policies, messages, outbox
 from lambdalite.services.sns.arns import TopicName
 from lambdalite.services.sns.base import SnsBase
@@ -113,7 +113,7 @@ class PublishOperations(SnsBase):
 
     def _published(self, topic: Topic, draft: Draft, sequence: str | None) -> Published:
         return Published(
-            message_id=str(uuid.uuid4()),
+            message_id=new_uuid(),
             topic_arn=topic.where.arn,
             message=draft.message,
             subject=draft.subject,

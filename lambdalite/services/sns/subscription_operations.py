@@ -24,6 +24,7 @@ from typing import Any
 from sqlalchemy import Connection
 
 from lambdalite.aws.context import RequestContext
+from lambdalite.ids import new_uuid
 from lambdalite.services.sns import filter_policies, messages, outbox, paging, subscriptions
 from lambdalite.services.sns.arns import SubscriptionName, TopicName, subscription_from_arn
 from lambdalite.services.sns.base import SnsBase
@@ -112,7 +113,7 @@ class SubscriptionOperations(SnsBase):
             topic,
             subscription,
             token=token,
-            message_id=str(uuid.uuid4()),
+            message_id=new_uuid(),
             timestamp=self.timestamp(),
         )
         delivery = outbox.Delivery(
