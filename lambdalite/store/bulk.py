@@ -1,4 +1,5 @@
-"""Many rows in few statements, straight to the driver.
+"""The writer thread's most frequent statements, straight to the driver: many rows in few
+statements, and existence checks.
 
 An ``executemany()`` hands the GIL back and forth with the event loop once per row (the driver
 releases it around each step), and a prepared Core insert of N rows compiles anew for every N:
@@ -7,7 +8,7 @@ INSERT per chunk costs the least."""
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from typing import Any
 
 from sqlalchemy import Connection
@@ -34,5 +35,18 @@ def insert_rows(
             chunk = rows[start : start + per_statement]
             flat = tuple(value for row in chunk for value in row)
             cursor.execute(head + ", ".join([one] * len(chunk)), flat)
+    finally:
+        cursor.close()
+
+
+def row_exists(conn: Connection, table: str, where: Mapping[str, Any]) -> bool:
+    """Whether ``table`` has a row whose columns equal ``where``: a check a write job makes
+    before writing (a SendMessage's queue), at a tenth of a Core ``select``'s cost."""
+    marker = _MARKERS[conn.dialect.paramstyle]
+    condition = " AND ".join(f"{column} = {marker}" for column in where)
+    cursor = conn.connection.cursor()
+    try:
+        cursor.execute(f"SELECT 1 FROM {table} WHERE {condition} LIMIT 1", tuple(where.values()))
+        return cursor.fetchone() is not None
     finally:
         cursor.close()

@@ -21,6 +21,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.dialects import postgresql, sqlite
 
+from lambdalite.store.bulk import row_exists
 from lambdalite.store.cache import Address
 from lambdalite.store.errors import ConflictError
 from lambdalite.store.schema import resources
@@ -196,6 +197,11 @@ class Repository:
 
     # The same operations on a connection the caller holds: several of them, on records of
     # several kinds, then commit or fail together inside one `Store.write` job.
+
+    def exists_in(self, conn: Connection, scope: Scope, key: str) -> bool:
+        """Whether a record is at `key`, without reading it."""
+        where = {"account": scope.account, "region": scope.region, "kind": self._kind, "key": key}
+        return row_exists(conn, resources.name, where)
 
     def get_in(self, conn: Connection, scope: Scope, key: str) -> Record | None:
         row = conn.execute(_GET, self._pk(scope, key)).first()

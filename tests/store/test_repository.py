@@ -41,6 +41,23 @@ def test_get_missing_is_none(repo: Repository) -> None:
     assert run(repo.get(SCOPE, "nope")) is None
 
 
+def test_exists_in_sees_exactly_the_key_of_its_kind_and_scope(store: Store) -> None:
+    repo, other_kind = Repository(store, "test.thing"), Repository(store, "test.other")
+    run(repo.put(SCOPE, "fn", {"n": 1}))
+
+    def exists(where: Repository, scope: Scope, key: str) -> bool:
+        return store.read_sync(lambda conn: where.exists_in(conn, scope, key))
+
+    assert exists(repo, SCOPE, "fn")
+    assert not exists(repo, SCOPE, "fn2")
+    assert not exists(repo, SCOPE, "f")
+    assert not exists(other_kind, SCOPE, "fn")
+    assert not exists(repo, Scope("123456789012", "eu-west-1"), "fn")
+    assert not exists(repo, Scope("000000000000", "us-east-1"), "fn")
+    run(repo.delete(SCOPE, "fn"))
+    assert not exists(repo, SCOPE, "fn")
+
+
 def test_each_write_increments_version_and_keeps_created_at(store: Store) -> None:
     clock = FakeClock(100.0)
     repo = Repository(store, "test.thing", clock=clock)

@@ -56,6 +56,9 @@ class SqsBase(BackgroundWork):
             raise QueueDoesNotExist()
         return Queue.of(name, record)
 
+    def queue_exists_in(self, conn: Connection, name: QueueName) -> bool:
+        return self.queues.exists_in(conn, name.scope, name.name)
+
     def queue_in(self, conn: Connection, name: QueueName) -> Queue | None:
         record = self.queues.get_in(conn, name.scope, name.name)
         return None if record is None else Queue.of(name, record)

@@ -83,7 +83,7 @@ class MessageOperations(SqsBase):
         now = self.now_ms()
 
         def job(conn: Connection) -> list[Sent]:
-            if self.queue_in(conn, queue) is None:
+            if not self.queue_exists_in(conn, queue):
                 raise QueueDoesNotExist()
             return messages.insert(conn, queue, new, now)
 

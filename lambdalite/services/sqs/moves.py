@@ -200,7 +200,7 @@ class MoveTaskOperations(SqsBase):
         for message in batch:
             arn = task.get("DestinationArn") or message.attributes.get("DeadLetterQueueSourceArn")
             target = parse_queue_arn(arn) if arn else None
-            if target is None or self.queue_in(conn, target) is None:
+            if target is None or not self.queue_exists_in(conn, target):
                 return None
             targets.append(target)
         for message, target in zip(batch, targets, strict=True):
