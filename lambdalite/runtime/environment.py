@@ -98,7 +98,7 @@ class Environment:
         """Initialise ahead of traffic (provisioned concurrency); False if the init failed.
 
         Its Init Duration is never reported: no invocation waited for it."""
-        await self.sandbox.start_runtime()
+        await self._start_runtime()
         init, _ = await self._initialisation()
         self._initialised = self._cold = False
         if init is not None and init.ok:
@@ -116,7 +116,7 @@ class Environment:
         if self._initialised:
             return None
         started = time.monotonic()
-        await self.sandbox.start_runtime()
+        await self._start_runtime()
         init, exited = await self._initialisation()
         duration_ms = (time.monotonic() - started) * 1000
         if init is not None and init.ok:
@@ -130,6 +130,14 @@ class Environment:
         log.platform(start_line(invocation.request_id, self.target.version))
         self._finish(invocation, log, 0.0, None, status=status, error_type=error_type)
         return Outcome(payload, "Unhandled", log, self.log_stream)
+
+    async def _start_runtime(self) -> None:
+        if self.sandbox.kind != "python":  # a custom runtime finds AWS_LAMBDA_RUNTIME_API
+            await self.sandbox.start_runtime()
+            return
+        channel = await self.api.pair()
+        with channel:
+            await self.sandbox.start_runtime(channel)
 
     async def _initialisation(self) -> tuple[InitResult | None, str | None]:
         """The init's outcome, or how the runtime exited before it, or neither (timeout)."""

@@ -397,6 +397,17 @@ class RuntimeApi:
         api.address = f"{host}:{port}"
         return api
 
+    async def pair(self) -> socket.socket:
+        """One end of a new connection to this API, for a runtime about to start.
+
+        lambdalite's own bootstrap talks over it instead of TCP: the same HTTP, without the
+        loopback TCP stack on every message (~5 % of the server's CPU per invocation and more
+        of the runtime's). The caller hands it over and closes its copy."""
+        ours, theirs = socket.socketpair()
+        loop = asyncio.get_running_loop()
+        await loop.connect_accepted_socket(lambda: _Connection(self), ours)
+        return theirs
+
     @property
     def delivered(self) -> bool:
         """Whether the invocation in progress was handed out on ``GET /next``.

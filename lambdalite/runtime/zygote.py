@@ -21,10 +21,11 @@ Processes (see .briefs/runtime-contract.md):
 Messages, server -> Z: ``{"op": "spawn", "id": N, "spec": {...}}`` + fds [log pipe write
 end, environment socket]; Z -> server: ``{"event": "ready", ...}``, ``{"reply": N, "pid":
 H}`` or ``{"reply": N, "error": "..."}``, ``{"event": "exited", "pid": H, "status": "..."}``.
-Server -> H: ``{"op": "start"}``, ``{"op": "reset"}``; H -> server: ``{"event": "ready",
-"host_pid": H, "protections": {...}}`` or ``{"event": "failed", "error": "..."}``,
-``{"reply": "start", "pid": R}``, ``{"reply": "reset"}``, ``{"event": "exited", "status":
-"exit status 1" | "signal: killed" | ...}``.
+Server -> H: ``{"op": "start"}`` (for kind "python", + fd [R's connection to the Runtime
+API, named to the bootstrap by ``RUNTIME_API_FD``]), ``{"op": "reset"}``; H -> server:
+``{"event": "ready", "host_pid": H, "protections": {...}}`` or ``{"event": "failed", "error":
+"..."}``, ``{"reply": "start", "pid": R}``, ``{"reply": "reset"}``, ``{"event": "exited",
+"status": "exit status 1" | "signal: killed" | ...}``.
 """
 
 from __future__ import annotations
@@ -265,7 +266,7 @@ class Holder:
         self.bootstrap = bootstrap
         self.runtime_pid: int | None = None
         # R forked and confined ahead of "start", blocked before the bootstrap runs: its pid and
-        # the pipe whose write end lets it go (closing it makes R exit).
+        # H's end of the socket that lets it go (closing it makes R exit).
         self.waiting: tuple[int, int] | None = None
         self.server_gone = False
         self.plan: Any = None
@@ -319,55 +320,63 @@ class Holder:
 
     def _handle_message(self) -> None:
         message, fds = self.channel.receive()
+        op = None if message is None else message.get("op")
+        if op == "start" and len(fds) <= 1:
+            self._start(fds[0] if fds else None)
+            return
         for fd in fds:
             os.close(fd)
         if message is None:
             self.server_gone = True
             self._kill_all()
             os._exit(0)
-        op = message.get("op")
-        if op == "start":
-            self._start()
-        elif op == "reset":
+        if op == "reset":
             self._kill_all()
             self._tell({"reply": "reset"})
         else:
             self._tell({"reply": op, "error": "unknown operation"})
 
-    def _start(self) -> None:
+    def _start(self, api: int | None) -> None:
+        """Let R run the bootstrap; ``api``: its connection to the Runtime API, if any."""
         if self.runtime_pid is not None:
+            if api is not None:
+                os.close(api)
             self._tell({"reply": "start", "error": "the runtime is already running"})
             return
         if self.waiting is not None:
             (pid, go), self.waiting = self.waiting, None
-            os.write(go, b"1")
-            os.close(go)
+            with socket.socket(fileno=go) as channel:
+                socket.send_fds(channel, [b"1"], [] if api is None else [api])
         else:
             pid = os.fork()
             if pid == 0:
-                self._become_runtime(None)
+                self._become_runtime(None, api)
+        if api is not None:
+            os.close(api)
         self.runtime_pid = pid
         self._tell({"reply": "start", "pid": pid})
 
     def _fork_waiting_runtime(self) -> None:
         """Fork and confine R now, so that "start" only has to let it run the bootstrap.
-        Nothing of the function runs before then: R waits before the bootstrap starts."""
-        go_read, go_write = os.pipe2(os.O_CLOEXEC)
+        Nothing of the function runs before then: R waits before the bootstrap starts.
+        The word to go comes over a socket, which also carries R's Runtime API connection."""
+        ours, theirs = socket.socketpair()
+        go_read, go_write = theirs.detach(), ours.detach()
         pid = os.fork()
         if pid == 0:
             os.close(go_write)
-            self._become_runtime(go_read)
+            self._become_runtime(go_read, None)
         os.close(go_read)
         self.waiting = (pid, go_write)
 
-    def _become_runtime(self, go: int | None) -> NoReturn:
+    def _become_runtime(self, go: int | None, api: int | None) -> NoReturn:
         try:
             assert self.signals is not None
             self.signals.close()
             self.channel.close()
-            keep = () if go is None else (go,)
+            keep = tuple(fd for fd in (go, api) if fd is not None)
             sandbox.confine_runtime(self.plan, self.log_fd, keep)
-            Runtime(self.config, self.bootstrap).run(go)
+            Runtime(self.config, self.bootstrap).run(go, api)
         except BaseException:
             _report_setup_failure()
         os._exit(125)
@@ -424,16 +433,19 @@ class Runtime:
         self.config = config
         self.bootstrap = bootstrap
 
-    def run(self, go: int | None) -> NoReturn:
-        """Run the bootstrap; with ``go``, get everything ready, then wait for H's word."""
+    def run(self, go: int | None, api: int | None) -> NoReturn:
+        """Run the bootstrap; with ``go``, get everything ready, then wait for H's word (which
+        may bring ``api``, the bootstrap's connection to the Runtime API)."""
         if self.config.kind == "exec":
-            self._exec(go)
-        self._run_python(go)
+            self._exec(go, api)
+        self._run_python(go, api)
 
-    def _exec(self, go: int | None) -> NoReturn:
+    def _exec(self, go: int | None, api: int | None) -> NoReturn:
         command = self.config.command
         sandbox.restore_signals()
-        _await_go(go)
+        api = _await_go(go, api)
+        if api is not None:  # a custom runtime finds the API by AWS_LAMBDA_RUNTIME_API
+            os.close(api)
         try:
             os.execve(command[0], command, self.config.env)
         except OSError as exc:
@@ -442,23 +454,33 @@ class Runtime:
             os.write(2, text.encode())
             os._exit(126 if isinstance(exc, PermissionError) else 127)
 
-    def _run_python(self, go: int | None) -> NoReturn:
+    def _run_python(self, go: int | None, api: int | None) -> NoReturn:
         os.environ.clear()
         os.environ.update(self.config.env)
         time.tzset()
         _unbuffered_stdio()
         _drop_shadowed_preloads()
-        _await_go(go)
+        api = _await_go(go, api)
+        if api is not None:
+            # The bootstrap takes it out of the environment before any function code runs.
+            os.environ[RUNTIME_API_FD] = str(api)
         os._exit(_call_main(self.bootstrap))
 
 
-def _await_go(go: int | None) -> None:
-    """Block until H lets this runtime start; H gone (end of file) means never."""
+#: Names the descriptor of the bootstrap's Runtime API connection, when H passed one.
+RUNTIME_API_FD = "_LAMBDALITE_RUNTIME_API_FD"
+
+
+def _await_go(go: int | None, api: int | None) -> int | None:
+    """Block until H lets this runtime start; H gone (end of file) means never. Returns
+    the Runtime API connection H sent with its word, else ``api``."""
     if go is None:
-        return
-    if not os.read(go, 1):
+        return api
+    with socket.socket(fileno=go) as channel:
+        word, fds, _flags, _address = socket.recv_fds(channel, 1, 1)
+    if not word:
         os._exit(0)
-    os.close(go)
+    return fds[0] if fds else api
 
 
 def _unbuffered_stdio() -> None:

@@ -191,7 +191,7 @@ class Zygote:
         log_read, log_write = os.pipe2(os.O_CLOEXEC | os.O_NONBLOCK)
         os.set_blocking(log_write, True)
         ours, theirs = socket.socketpair(socket.AF_UNIX, socket.SOCK_SEQPACKET)
-        sandbox = Sandbox(spec.env_id, log_read, ours, cgroup, self)
+        sandbox = Sandbox(spec.env_id, log_read, ours, cgroup, self, kind=spec.kind)
         try:
             with theirs:
                 reply = await self._request(
@@ -265,8 +265,11 @@ class Sandbox:
         sock: socket.socket,
         cgroup: EnvCgroup | None,
         zygote: Zygote,
+        *,
+        kind: str = "python",
     ) -> None:
         self.env_id = env_id
+        self.kind = kind  # "python": lambdalite's bootstrap; "exec": a custom runtime
         #: Host pid of the environment's pid 1 (the contract's E and H are one process):
         #: killing it kills every process of the environment.
         self.pid = 0
@@ -317,10 +320,10 @@ class Sandbox:
         if self._runtime_exit is not None:
             _settle(self._runtime_exit, "signal: killed")
 
-    async def _call(self, op: str) -> Message:
+    async def _call(self, op: str, fds: Sequence[int] = ()) -> Message:
         future: asyncio.Future[Message] = self._loop.create_future()
         self._replies.setdefault(op, collections.deque()).append(future)
-        await self._peer.send({"op": op})
+        await self._peer.send({"op": op}, fds)
         reply = await future
         if "error" in reply:
             raise SpawnError("{}: {}".format(op, reply["error"]))
@@ -328,12 +331,13 @@ class Sandbox:
 
     # --- the contract ---
 
-    async def start_runtime(self) -> None:
-        """H forks a fresh R (first start and after a reset)."""
+    async def start_runtime(self, channel: socket.socket | None = None) -> None:
+        """H forks a fresh R (first start and after a reset); ``channel``, a connection to
+        the Runtime API, goes to R as its descriptor (the caller still closes its copy)."""
         if self._runtime_exit is not None and not self._runtime_exit.done():
             raise SpawnError("start: the runtime is already running")
         self._runtime_exit = self._loop.create_future()
-        await self._call("start")
+        await self._call("start", () if channel is None else (channel.fileno(),))
 
     async def reset(self) -> None:
         """Kill every process of the environment but H and wait for them; /tmp stays."""

@@ -101,6 +101,49 @@ def test_every_python_the_host_has(lam: Any, version: str) -> None:
     assert result == [[int(part) for part in version.split(".")], True]
 
 
+# What the handler's own process has open: its sockets, by the table (/proc/net/...) that
+# lists each one's inode, and whether the platform's private variable leaked into os.environ.
+SOCKETS_SEEN = """import os
+
+def inodes(table):
+    with open(table) as rows:
+        header = rows.readline().split()
+        column = header.index("Inode") if "Inode" in header else 9
+        return {row.split()[column] for row in rows}
+
+def handler(event, context):
+    unix = inodes("/proc/net/unix")
+    tcp = inodes("/proc/net/tcp") | inodes("/proc/net/tcp6")
+    seen = {"unix": 0, "tcp": 0}
+    for fd in os.listdir("/proc/self/fd"):
+        try:
+            target = os.readlink(f"/proc/self/fd/{fd}")
+        except OSError:
+            continue
+        if target.startswith("socket:["):
+            inode = target[len("socket:["):-1]
+            seen["unix"] += inode in unix
+            seen["tcp"] += inode in tcp
+    seen["variable"] = any(name.startswith("_LAMBDALITE") for name in os.environ)
+    return seen
+"""
+
+
+def test_the_python_runtime_reaches_the_runtime_api_over_a_socketpair(lam: Any) -> None:
+    # lambdalite's bootstrap gets a connected socketpair from the platform (no loopback TCP);
+    # the variable naming its descriptor is gone before the function's code runs.
+    lam.create_function(
+        FunctionName="sockets-seen",
+        Runtime="python3.12",
+        Role=ROLE,
+        Handler="handler.handler",
+        Code={"ZipFile": zipped({"handler.py": SOCKETS_SEEN})},
+    )
+    for _ in range(2):  # the first start, then a warm invocation on the same connection
+        result, _ = run(lam, "sockets-seen", {})
+        assert result == {"unix": 1, "tcp": 0, "variable": False}
+
+
 def test_a_curl_custom_runtime(lam: Any) -> None:
     code = custom_runtime({}, CURL_BOOTSTRAP)
     lam.create_function(

@@ -105,12 +105,15 @@ class _StaleConnection(Exception):
 class HttpConnection:
     """A minimal persistent HTTP/1.1 client: each request leaves in one ``send``."""
 
-    def __init__(self, address: str, user_agent: str) -> None:
+    def __init__(self, address: str, user_agent: str, channel: str | None = None) -> None:
         host, _, port = address.rpartition(":")
         self._endpoint = (host.strip("[]") or "127.0.0.1", int(port))
         self._prefix = f"Host: {address}\r\nUser-Agent: {user_agent}\r\n"
         self._sock: socket.socket | None = None
         self._buffer = bytearray()
+        # The descriptor of a connection the platform opened for us (lambdalite passes a
+        # socketpair: no loopback TCP per message); used for the first connection only.
+        self._channel = None if channel is None else int(channel)
 
     def request(
         self, method: str, path: str, body: bytes = b"", headers: dict[str, str] | None = None
@@ -172,9 +175,13 @@ class HttpConnection:
             raise
 
     def _connect(self) -> socket.socket:
-        sock = socket.create_connection(self._endpoint)
-        # Small messages must leave at once: Nagle + delayed ACK would stall each by 40 ms.
-        sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+        if self._channel is not None:
+            sock = socket.socket(fileno=self._channel)
+            self._channel = None
+        else:
+            sock = socket.create_connection(self._endpoint)
+            # Small messages must leave at once: Nagle + delayed ACK would stall each by 40 ms.
+            sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
         self._sock = sock
         return sock
 
@@ -287,9 +294,9 @@ class LambdaRuntimeClientError(Exception):
 class LambdaRuntimeClient:
     """The Runtime API calls a runtime makes, with awslambdaric's failure behaviour."""
 
-    def __init__(self, address: str) -> None:
+    def __init__(self, address: str, channel: str | None = None) -> None:
         version = ".".join(str(part) for part in sys.version_info[:3])
-        self._http = HttpConnection(address, f"lambdalite-python/{version}")
+        self._http = HttpConnection(address, f"lambdalite-python/{version}", channel)
 
     def wait_next_invocation(self) -> InvocationRequest:
         return self._next_from(self._http.request("GET", _NEXT_PATH))
@@ -1118,7 +1125,13 @@ def main() -> None:
         raise SystemExit(1) from None
 
 
+#: The variable the zygote names our Runtime API connection's descriptor in (its RUNTIME_API_FD).
+RUNTIME_API_FD = "_LAMBDALITE_RUNTIME_API_FD"
+
+
 def _run() -> None:
+    # First, before any .pth file of the function runs: only Lambda's variables stay visible.
+    channel = os.environ.pop(RUNTIME_API_FD, None)
     task_root = os.environ["LAMBDA_TASK_ROOT"]
     set_default_sys_path(task_root)
     add_default_site_directories(task_root)
@@ -1129,7 +1142,8 @@ def _run() -> None:
         sys.stderr = Unbuffered(sys.stderr)
     json_format = os.environ.get("AWS_LAMBDA_LOG_FORMAT", "").upper() == "JSON"
     sink = create_log_sink(json_format)
-    runtime = Runtime(LambdaRuntimeClient(os.environ["AWS_LAMBDA_RUNTIME_API"]), sink, json_format)
+    client = LambdaRuntimeClient(os.environ["AWS_LAMBDA_RUNTIME_API"], channel)
+    runtime = Runtime(client, sink, json_format)
     log_level = log_level_from_env(os.environ.get("AWS_LAMBDA_LOG_LEVEL"))
     setup_logging(json_format, log_level, sink, runtime.state)
     handler = runtime.init(os.environ["_HANDLER"])
