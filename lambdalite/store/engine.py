@@ -11,6 +11,8 @@ from sqlalchemy import Connection, Engine, create_engine, event
 from sqlalchemy.engine import URL, make_url
 from sqlalchemy.pool import ConnectionPoolEntry
 
+from lambdalite.store.driver import execute_on_driver
+
 # Connection execution option asking the SQLite `begin` hook for BEGIN IMMEDIATE: the writer
 # takes the write lock up front, so it never has to upgrade a read lock mid-transaction
 # (an upgrade can fail with SQLITE_BUSY without waiting for busy_timeout).
@@ -82,18 +84,6 @@ def _sqlite_engine(url: URL, durability: Durability) -> Engine:
         execute_on_driver(conn, "BEGIN IMMEDIATE" if immediate else "BEGIN")
 
     return engine
-
-
-def execute_on_driver(conn: Connection, statement: str) -> None:
-    """Run ``statement`` (no parameters, no result) on the DB-API connection itself.
-
-    For the transaction statements the writer issues around every batch and job: SQLAlchemy's
-    execution context (``exec_driver_sql``) costs several times what SQLite spends on them."""
-    cursor = conn.connection.cursor()
-    try:
-        cursor.execute(statement)
-    finally:
-        cursor.close()
 
 
 def _create_private_file(path: Path) -> None:

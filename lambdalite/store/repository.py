@@ -21,8 +21,8 @@ from sqlalchemy import (
 )
 from sqlalchemy.dialects import postgresql, sqlite
 
-from lambdalite.store.bulk import row_exists
 from lambdalite.store.cache import Address
+from lambdalite.store.driver import row_exists
 from lambdalite.store.errors import ConflictError
 from lambdalite.store.schema import resources
 from lambdalite.store.store import Store

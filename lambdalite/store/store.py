@@ -15,7 +15,8 @@ from sqlalchemy import Connection, Engine
 from sqlalchemy.exc import SQLAlchemyError
 
 from lambdalite.store.cache import Address, RecordCache
-from lambdalite.store.engine import IMMEDIATE, Durability, create_store_engine, execute_on_driver
+from lambdalite.store.driver import execute_on_driver
+from lambdalite.store.engine import IMMEDIATE, Durability, create_store_engine
 from lambdalite.store.migrate import upgrade
 
 T = TypeVar("T")
@@ -71,7 +72,7 @@ class Store:
         # Addresses the batch being run has written; touched by the writer thread only.
         self._written: list[Address] = []
         # The writer thread's connection, held from batch to batch: checking one out of the
-        # pool and back in (where the pool resets it) cost half of a small batch's commit.
+        # pool and back in (where the pool resets it) cost a third of a small batch's commit.
         self._connection: Connection | None = None
         self._writer.start()
 

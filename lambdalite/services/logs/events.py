@@ -17,7 +17,7 @@ from dataclasses import dataclass
 from sqlalchemy import Connection, select
 
 from lambdalite.store import Store
-from lambdalite.store.bulk import insert_rows
+from lambdalite.store.driver import insert_rows
 from lambdalite.store.schema import log_events
 
 log = logging.getLogger(__name__)

@@ -23,7 +23,7 @@ from typing import Any
 from sqlalchemy import Connection, text
 
 from lambdalite.services.sqs.queues import QueueName
-from lambdalite.store.bulk import insert_rows
+from lambdalite.store.driver import insert_rows
 
 FIFO_DEDUPLICATION_MS = 5 * 60 * 1000  # AWS's deduplication interval
 _SEQUENCE_BASE = 10**19  # FIFO sequence numbers: 20 digits, growing, as AWS's look

@@ -1,5 +1,6 @@
-"""The writer thread's most frequent statements, straight to the driver: many rows in few
-statements, and existence checks.
+"""The writer thread's most frequent statements, straight to the DB-API driver: many rows in
+few statements, existence checks, and the transaction statements around every batch and job
+(SQLAlchemy's execution context costs several times what SQLite spends on them).
 
 An ``executemany()`` hands the GIL back and forth with the event loop once per row (the driver
 releases it around each step), and a prepared Core insert of N rows compiles anew for every N:
@@ -48,5 +49,14 @@ def row_exists(conn: Connection, table: str, where: Mapping[str, Any]) -> bool:
     try:
         cursor.execute(f"SELECT 1 FROM {table} WHERE {condition} LIMIT 1", tuple(where.values()))
         return cursor.fetchone() is not None
+    finally:
+        cursor.close()
+
+
+def execute_on_driver(conn: Connection, statement: str) -> None:
+    """Run ``statement`` (no parameters, no result) on the DB-API connection itself."""
+    cursor = conn.connection.cursor()
+    try:
+        cursor.execute(statement)
     finally:
         cursor.close()
