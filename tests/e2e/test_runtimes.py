@@ -80,6 +80,17 @@ def lam(server: LambdaliteServer) -> Any:
     return make_client(server.endpoint, "lambda", parameter_validation=False)
 
 
+def create_python(lam: Any, name: str, source: str, runtime: str = "python3.12") -> None:
+    """A function of ``source`` as handler.py, on lambdalite's own Python bootstrap."""
+    lam.create_function(
+        FunctionName=name,
+        Runtime=runtime,
+        Role=ROLE,
+        Handler="handler.handler",
+        Code={"ZipFile": zipped({"handler.py": source})},
+    )
+
+
 def run(lam: Any, name: str, event: Any) -> tuple[Any, dict[str, Any]]:
     lam.get_waiter("function_active_v2").wait(FunctionName=name)
     response = lam.invoke(FunctionName=name, Payload=json.dumps(event))
@@ -90,13 +101,7 @@ def run(lam: Any, name: str, event: Any) -> tuple[Any, dict[str, Any]]:
 def test_every_python_the_host_has(lam: Any, version: str) -> None:
     source = "import sys, boto3\n\ndef handler(event, context):\n    return [sys.version_info[:2], boto3.__version__ is not None]\n"
     name = f"python{version.replace('.', '')}"
-    lam.create_function(
-        FunctionName=name,
-        Runtime=f"python{version}",
-        Role=ROLE,
-        Handler="handler.handler",
-        Code={"ZipFile": zipped({"handler.py": source})},
-    )
+    create_python(lam, name, source, f"python{version}")
     result, _ = run(lam, name, {})
     assert result == [[int(part) for part in version.split(".")], True]
 
@@ -132,13 +137,7 @@ def handler(event, context):
 def test_the_python_runtime_reaches_the_runtime_api_over_a_socketpair(lam: Any) -> None:
     # lambdalite's bootstrap gets a connected socketpair from the platform (no loopback TCP);
     # the variable naming its descriptor is gone before the function's code runs.
-    lam.create_function(
-        FunctionName="sockets-seen",
-        Runtime="python3.12",
-        Role=ROLE,
-        Handler="handler.handler",
-        Code={"ZipFile": zipped({"handler.py": SOCKETS_SEEN})},
-    )
+    create_python(lam, "sockets-seen", SOCKETS_SEEN)
     for _ in range(2):  # the first start, then a warm invocation on the same connection
         result, _ = run(lam, "sockets-seen", {})
         assert result == {"unix": 1, "tcp": 0, "variable": False}
@@ -174,13 +173,7 @@ def test_19_custom_runtime_error_passes_through(lam: Any) -> None:
 
 def test_19_python_uncaught_exception(lam: Any) -> None:
     source = "def handler(event, context):\n    raise Exception('Failed: some_error_msg')\n"
-    lam.create_function(
-        FunctionName="py-uncaught",
-        Runtime="python3.12",
-        Role=ROLE,
-        Handler="handler.handler",
-        Code={"ZipFile": zipped({"handler.py": source})},
-    )
+    create_python(lam, "py-uncaught", source)
     result, response = run(lam, "py-uncaught", {})
     expected = recorded("19_uncaught_exception_multi_runtime", "error_result", "[python3.12]")
     expected["Payload"]["stackTrace"] = result["stackTrace"]  # masked in the recording
