@@ -98,12 +98,7 @@ def functions(lam: Any) -> dict[str, str]:
         "api-simple-auth": SIMPLE_AUTHORIZER,
         "api-policy-auth": POLICY_AUTHORIZER,
     }
-    for name, source in sources.items():
-        function(lam, name, source)
-    return {
-        name: lam.get_function(FunctionName=name)["Configuration"]["FunctionArn"]
-        for name in sources
-    }
+    return {name: function(lam, name, source) for name, source in sources.items()}
 
 
 @pytest.fixture(scope="module")

@@ -49,8 +49,7 @@ def apigw(server: LambdaliteServer) -> Any:
 @pytest.fixture(scope="module")
 def mirror(server: LambdaliteServer) -> str:
     lam = make_client(server.endpoint, "lambda")
-    function(lam, "rest-mirror", MIRROR)
-    return str(lam.get_function(FunctionName="rest-mirror")["Configuration"]["FunctionArn"])
+    return function(lam, "rest-mirror", MIRROR)
 
 
 @pytest.fixture(scope="module")

@@ -40,8 +40,7 @@ def apigw(server: LambdaliteServer) -> Any:
 @pytest.fixture(scope="module")
 def echo(server: LambdaliteServer) -> str:
     lam = make_client(server.endpoint, "lambda")
-    function(lam, "rest-import-echo", ECHO)
-    return str(lam.get_function(FunctionName="rest-import-echo")["Configuration"]["FunctionArn"])
+    return function(lam, "rest-import-echo", ECHO)
 
 
 def _document(function_arn: str) -> bytes:

@@ -118,9 +118,9 @@ def zipped(source: str) -> bytes:
     return buffer.getvalue()
 
 
-def function(lam: Any, name: str, source: str, timeout: int = 3) -> None:
-    """Create ``name`` (python3.12, ``handler.handler``) and wait until it is Active."""
-    lam.create_function(
+def function(lam: Any, name: str, source: str, timeout: int = 3) -> str:
+    """Create ``name`` (python3.12, ``handler.handler``), wait until it is Active; its ARN."""
+    created = lam.create_function(
         FunctionName=name,
         Runtime="python3.12",
         Role=ROLE,
@@ -129,6 +129,7 @@ def function(lam: Any, name: str, source: str, timeout: int = 3) -> None:
         Timeout=timeout,
     )
     lam.get_waiter("function_active_v2").wait(FunctionName=name)
+    return str(created["FunctionArn"])
 
 
 def function_url(lam: Any, name: str, **config: Any) -> FunctionUrl:
